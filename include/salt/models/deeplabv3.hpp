@@ -1,0 +1,185 @@
+// salt/models/deeplabv3.hpp — DeepLabV3 with a ResNet backbone, the same network as torchvision's
+// deeplabv3_resnet50 (and _resnet101): same layers, same parameter names, same numbers.
+//
+// The configuration is one compile-time value, so every intermediate shape is a constant:
+//   salt::models::DeepLabV3<float, {.height = 101, .width = 101, .in_channels = 3}> model;
+#pragma once
+
+#include <array>
+#include <string>
+
+#include "salt/backend/reference/reference.hpp"
+#include "salt/nn/aspp.hpp"
+#include "salt/nn/resnet.hpp"
+#include "salt/nn/spec.hpp"
+
+namespace salt::models {
+
+inline constexpr std::array<int, 4> resnet50_blocks{3, 4, 6, 3};
+inline constexpr std::array<int, 4> resnet101_blocks{3, 4, 23, 3};
+
+struct DeepLabV3Config {
+    int height = 128;
+    int width = 128;
+    int in_channels = 1;
+    int classes = 1;
+    std::array<int, 4> blocks = resnet50_blocks;
+    int output_stride = 8;
+    std::array<int, 3> rates = {12, 24, 36};
+    bool aux = false;
+
+    constexpr bool operator==(const DeepLabV3Config&) const = default;
+};
+
+namespace check {
+template <int in_channels>
+constexpr bool deeplab_input_channels() {
+    static_assert(in_channels >= 1, "DeepLabV3: the input needs at least one channel");
+    return in_channels >= 1;
+}
+template <int classes>
+constexpr bool deeplab_classes() {
+    static_assert(classes >= 1, "DeepLabV3: the model needs at least one class");
+    return classes >= 1;
+}
+template <int output_stride>
+constexpr bool deeplab_output_stride() {
+    static_assert(output_stride == 8 || output_stride == 16, "DeepLabV3: the output stride must be 8 or 16");
+    return output_stride == 8 || output_stride == 16;
+}
+}  // namespace check
+
+template <class T, DeepLabV3Config C, class B = backend::reference>
+class DeepLabV3 {
+    static_assert(check::deeplab_input_channels<C.in_channels>() && check::deeplab_classes<C.classes>() &&
+                  check::deeplab_output_stride<C.output_stride>());
+    static constexpr nn::ConvInit HeadInit = nn::ConvInit::torch_default;
+
+public:
+    static constexpr DeepLabV3Config config = C;
+    static constexpr Shape in_shape{C.height, C.width, C.in_channels};
+    using Backbone = nn::ResNetBackbone<T, in_shape, B, C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.output_stride>;
+    static constexpr Shape feature_shape = Backbone::out_shape;
+    using Classifier =
+        nn::Sequential<T, feature_shape, B, nn::spec::aspp<256, C.rates[0], C.rates[1], C.rates[2]>,
+                       nn::spec::conv<256, 256, 3, 1, 1, 1, false, HeadInit>, nn::spec::batch_norm, nn::spec::relu,
+                       nn::spec::conv<256, C.classes, 1, 1, 0, 1, true, HeadInit>>;
+    using Upsample = nn::Upsample<T, Classifier::out_shape, C.height, C.width, B>;
+    using AuxClassifier =
+        nn::Sequential<T, Backbone::layer3_shape, B, nn::spec::conv<Backbone::layer3_shape.c, 256, 3, 1, 1, 1, false, HeadInit>,
+                       nn::spec::batch_norm, nn::spec::relu, nn::spec::dropout<0.1>,
+                       nn::spec::conv<256, C.classes, 1, 1, 0, 1, true, HeadInit>>;
+    using AuxUpsample = nn::Upsample<T, AuxClassifier::out_shape, C.height, C.width, B>;
+    static constexpr Shape out_shape = Upsample::out_shape;
+
+    struct Output {
+        TensorView<T, out_shape> out;
+        TensorView<T, out_shape> aux;  // empty unless C.aux
+    };
+
+    static constexpr std::size_t parameter_count() {
+        return Backbone::parameter_count() + Classifier::parameter_count() +
+               (C.aux ? AuxClassifier::parameter_count() : 0);
+    }
+
+    // Bytes of workspace a forward pass (inference) or a training step (forward + backward) takes at
+    // this batch; a Workspace of this size is all the memory a step needs besides the parameters.
+    static constexpr std::size_t workspace_bytes(int batch, nn::Mode m) {
+        using BB = Backbone;
+        std::size_t below = 0, peak = 0;
+        auto step = [&](std::size_t p, std::size_t k) { peak = std::max(peak, below + p), below += k; };
+        step(BB::Stem::forward_peak(batch, m), BB::Stem::forward_keep(batch, m));
+        step(BB::Layer1::forward_peak(batch, m), BB::Layer1::forward_keep(batch, m));
+        step(BB::Layer2::forward_peak(batch, m), BB::Layer2::forward_keep(batch, m));
+        step(BB::Layer3::forward_peak(batch, m), BB::Layer3::forward_keep(batch, m));
+        if constexpr (C.aux) {
+            step(AuxClassifier::forward_peak(batch, m), AuxClassifier::forward_keep(batch, m));
+            step(AuxUpsample::forward_peak(batch, m), AuxUpsample::forward_keep(batch, m));
+        }
+        step(BB::Layer4::forward_peak(batch, m), BB::Layer4::forward_keep(batch, m));
+        step(Classifier::forward_peak(batch, m), Classifier::forward_keep(batch, m));
+        step(Upsample::forward_peak(batch, m), Upsample::forward_keep(batch, m));
+        if (m == nn::Mode::eval) return peak;
+        // The loss gradients (main and aux), then backward with everything forward kept below it.
+        below += aligned_bytes<T>(out_shape.size() * batch) * (C.aux ? 2 : 1);
+        auto bytes = [&](Shape s) { return aligned_bytes<T>(s.size() * batch); };
+        const std::size_t back = std::max(
+            {Upsample::backward_peak(batch), bytes(Classifier::out_shape) + Classifier::backward_peak(batch),
+             bytes(feature_shape) + BB::Layer4::backward_peak(batch),
+             bytes(BB::layer3_shape) + (C.aux ? bytes(out_shape) + std::max(AuxUpsample::backward_peak(batch),
+                                                                          bytes(AuxClassifier::out_shape) +
+                                                                              AuxClassifier::backward_peak(batch))
+                                              : 0),
+             bytes(BB::layer3_shape) + BB::Layer3::backward_peak(batch),
+             bytes(BB::Layer2::out_shape) + BB::Layer2::backward_peak(batch),
+             bytes(BB::Layer1::out_shape) + BB::Layer1::backward_peak(batch),
+             bytes(BB::Stem::out_shape) + BB::Stem::backward_peak(batch)});
+        return std::max(peak, below + back);
+    }
+
+    DeepLabV3() = default;
+    explicit DeepLabV3(std::uint64_t seed) { init(seed); }
+
+    // torchvision's initialisation: Kaiming normal (fan_out) for the backbone's convs, PyTorch's
+    // default for the head's, BN weight 1 and bias 0; seeded.
+    void init(std::uint64_t seed) {
+        Rng rng(seed);
+        backbone_.init(rng);
+        classifier_.init(rng);
+        if constexpr (C.aux) aux_classifier_.init(rng);
+    }
+
+    Output forward(TensorView<const T, in_shape> x, nn::Context<B>& ctx) {
+        auto& bb = backbone_;
+        auto f3 = bb.layer3().forward(bb.layer2().forward(bb.layer1().forward(bb.stem().forward(x, ctx), ctx), ctx), ctx);
+        Output o;
+        if constexpr (C.aux) o.aux = aux_upsample_.forward(aux_classifier_.forward(f3, ctx), ctx);
+        auto f4 = bb.layer4().forward(f3, ctx);
+        o.out = upsample_.forward(classifier_.forward(f4, ctx), ctx);
+        return o;
+    }
+
+    // Gradients of the loss with respect to the logits (and the aux logits when C.aux) in, the
+    // gradient with respect to the input out; parameter gradients accumulate. May overwrite dout.
+    TensorView<T, in_shape> backward(TensorView<T, out_shape> dout, nn::Context<B>& ctx,
+                                     TensorView<T, out_shape> daux = {}) {
+        auto& bb = backbone_;
+        const std::size_t mark = ctx.workspace.mark();
+        auto g = nn::compact_to(ctx, mark, upsample_.backward(dout, ctx));
+        auto g4 = nn::compact_to(ctx, mark, classifier_.backward(g, ctx));
+        auto g3 = nn::compact_to(ctx, mark, bb.layer4().backward(g4, ctx));
+        if constexpr (C.aux) {
+            const std::size_t m = ctx.workspace.mark();
+            auto ga = aux_classifier_.backward(aux_upsample_.backward(daux, ctx), ctx);
+            accumulate(B{}, g3.size(), ga.data(), g3.data());
+            ctx.workspace.release(m);
+        }
+        auto g2 = nn::compact_to(ctx, mark, bb.layer3().backward(g3, ctx));
+        auto g1 = nn::compact_to(ctx, mark, bb.layer2().backward(g2, ctx));
+        auto g0 = nn::compact_to(ctx, mark, bb.layer1().backward(g1, ctx));
+        return nn::compact_to(ctx, mark, bb.stem().backward(g0, ctx));
+    }
+
+    // Every parameter and buffer under torchvision's state_dict name.
+    template <class F>
+    void visit(F&& f) {
+        backbone_.visit("backbone", f);
+        classifier_.visit("classifier", f);
+        if constexpr (C.aux) aux_classifier_.visit("aux_classifier", f);
+    }
+
+    Backbone& backbone() { return backbone_; }
+    Classifier& classifier() { return classifier_; }
+
+private:
+    struct None {
+        void init(Rng&) {}
+    };
+    Backbone backbone_;
+    Classifier classifier_;
+    Upsample upsample_;
+    [[no_unique_address]] std::conditional_t<C.aux, AuxClassifier, None> aux_classifier_;
+    [[no_unique_address]] std::conditional_t<C.aux, AuxUpsample, None> aux_upsample_;
+};
+
+}  // namespace salt::models

@@ -1,0 +1,132 @@
+// salt/nn/resnet.hpp — the ResNet backbone (Bottleneck blocks) with torchvision's
+// replace_stride_with_dilation semantics, as DeepLabV3 uses it.
+//
+// torchvision's _make_layer: when a stage is dilated, previous = dilation; dilation *= stride;
+// stride = 1; block 0 uses `previous`, blocks 1.. the new dilation. So with output stride 8,
+// layer3 = [d1, d2 x5] and layer4 = [d2, d4 x2]. All of it is computed here at compile time.
+#pragma once
+
+#include <array>
+#include <string>
+#include <utility>
+
+#include "salt/nn/bottleneck.hpp"
+#include "salt/nn/spec.hpp"
+
+namespace salt::nn {
+
+// Stride and dilations of the four stages for a given choice of dilated stages.
+struct StagePlan {
+    int stride[4];
+    int first_dilation[4];
+    int dilation[4];
+};
+constexpr StagePlan plan_stages(bool dilate2, bool dilate3, bool dilate4) {
+    StagePlan p{};
+    const bool dilate[4] = {false, dilate2, dilate3, dilate4};
+    const int base_stride[4] = {1, 2, 2, 2};
+    int dilation = 1;
+    for (int i = 0; i < 4; ++i) {
+        int stride = base_stride[i];
+        const int previous = dilation;
+        if (dilate[i]) {
+            dilation *= stride;
+            stride = 1;
+        }
+        p.stride[i] = stride;
+        p.first_dilation[i] = previous;
+        p.dilation[i] = dilation;
+    }
+    return p;
+}
+
+// DeepLabV3's output strides map to which stages are dilated.
+constexpr StagePlan plan_for_output_stride(int output_stride) {
+    return output_stride == 8 ? plan_stages(false, true, true) : plan_stages(false, false, true);
+}
+
+namespace detail {
+// A list of specs: the first block's, then Count copies of the others'.
+template <class... Specs>
+struct spec_list {};
+template <class List, class Spec, int Count>
+struct append_copies {
+    using type = typename append_copies<typename append_copies<List, Spec, 1>::type, Spec, Count - 1>::type;
+};
+template <class List, class Spec>
+struct append_copies<List, Spec, 0> {
+    using type = List;
+};
+template <class... Specs, class Spec>
+struct append_copies<spec_list<Specs...>, Spec, 1> {
+    using type = spec_list<Specs..., Spec>;
+};
+template <class T, Shape In, class B, class List>
+struct sequential_of;
+template <class T, Shape In, class B, class... Specs>
+struct sequential_of<T, In, B, spec_list<Specs...>> {
+    using type = Sequential<T, In, B, Specs...>;
+};
+}  // namespace detail
+
+// One ResNet stage ("layer1" .. "layer4"): Blocks bottlenecks, the first carrying the stride.
+// (A struct rather than an alias template: g++ 12 crashes substituting class-type template
+// arguments such as Shape through an alias template used in a dependent context.)
+template <class T, Shape In, class B, int Planes, int Blocks, int Stride, int FirstDilation, int Dilation>
+struct resnet_stage {
+    using type = typename detail::sequential_of<
+        T, In, B,
+        typename detail::append_copies<detail::spec_list<spec::bottleneck<Planes, Stride, FirstDilation>>,
+                                       spec::bottleneck<Planes, 1, Dilation>, Blocks - 1>::type>::type;
+};
+
+// The stem (conv1 7x7/2, bn1, relu, maxpool 3x3/2) and four stages, with torchvision's names.
+template <class T, Shape In, class B, int Blocks1, int Blocks2, int Blocks3, int Blocks4, int OutputStride>
+class ResNetBackbone {
+    static_assert(OutputStride == 8 || OutputStride == 16, "ResNetBackbone: the output stride must be 8 or 16");
+    static constexpr StagePlan P = plan_for_output_stride(OutputStride);
+
+public:
+    using Stem = Sequential<T, In, B, spec::conv<In.c, 64, 7, 2, 3>, spec::batch_norm, spec::relu, spec::max_pool<3, 2, 1>>;
+    using Layer1 = typename resnet_stage<T, Stem::out_shape, B, 64, Blocks1, P.stride[0], P.first_dilation[0], P.dilation[0]>::type;
+    using Layer2 = typename resnet_stage<T, Layer1::out_shape, B, 128, Blocks2, P.stride[1], P.first_dilation[1], P.dilation[1]>::type;
+    using Layer3 = typename resnet_stage<T, Layer2::out_shape, B, 256, Blocks3, P.stride[2], P.first_dilation[2], P.dilation[2]>::type;
+    using Layer4 = typename resnet_stage<T, Layer3::out_shape, B, 512, Blocks4, P.stride[3], P.first_dilation[3], P.dilation[3]>::type;
+
+    static constexpr Shape in_shape = In;
+    static constexpr Shape layer3_shape = Layer3::out_shape;
+    static constexpr Shape out_shape = Layer4::out_shape;
+
+    static constexpr std::size_t parameter_count() {
+        return Stem::parameter_count() + Layer1::parameter_count() + Layer2::parameter_count() +
+               Layer3::parameter_count() + Layer4::parameter_count();
+    }
+
+    void init(Rng& rng) { stem_.init(rng), layer1_.init(rng), layer2_.init(rng), layer3_.init(rng), layer4_.init(rng); }
+
+    template <class F>
+    void visit(const std::string& prefix, F&& f) {
+        // The stem's children have names in torchvision, not indices.
+        stem_.template get<0>().visit(join_name(prefix, "conv1"), f);
+        stem_.template get<1>().visit(join_name(prefix, "bn1"), f);
+        layer1_.visit(join_name(prefix, "layer1"), f);
+        layer2_.visit(join_name(prefix, "layer2"), f);
+        layer3_.visit(join_name(prefix, "layer3"), f);
+        layer4_.visit(join_name(prefix, "layer4"), f);
+    }
+
+    Stem& stem() { return stem_; }
+    Layer1& layer1() { return layer1_; }
+    Layer2& layer2() { return layer2_; }
+    Layer3& layer3() { return layer3_; }
+    Layer4& layer4() { return layer4_; }
+
+private:
+    Stem stem_;
+    Layer1 layer1_;
+    Layer2 layer2_;
+    Layer3 layer3_;
+    Layer4 layer4_;
+};
+
+}  // namespace salt::nn

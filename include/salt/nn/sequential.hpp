@@ -1,0 +1,128 @@
+// salt/nn/sequential.hpp — a chain of layers, each bound to the shape the previous one produces.
+//
+// A chain is written as a list of layer *specs* (small types from salt/nn/spec.hpp, e.g.
+// spec::conv<64, 128, 3, 1, 1>), and Sequential binds each to its input shape in turn. So the user
+// never spells an intermediate shape, and the first spec that does not fit its input stops the
+// build with that layer's own message. Children are named "0", "1", ... as in torch.nn.Sequential.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "salt/core/tensor.hpp"
+#include "salt/nn/context.hpp"
+
+namespace salt::nn {
+
+namespace detail {
+template <class T, Shape In, class B, class... Specs>
+struct bind_chain {
+    using type = std::tuple<>;
+    static constexpr Shape out = In;
+};
+template <class T, Shape In, class B, class First, class... Rest>
+struct bind_chain<T, In, B, First, Rest...> {
+    using head = typename First::template bind<T, In, B>;
+    using tail = bind_chain<T, head::out_shape, B, Rest...>;
+    using type = decltype(std::tuple_cat(std::declval<std::tuple<head>>(), std::declval<typename tail::type>()));
+    static constexpr Shape out = tail::out;
+};
+}  // namespace detail
+
+template <class T, Shape In, class B, class... Specs>
+class Sequential {
+    static_assert(sizeof...(Specs) > 0, "Sequential: a chain needs at least one layer");
+    using binding = detail::bind_chain<T, In, B, Specs...>;
+    using Layers = typename binding::type;
+    static constexpr std::size_t N = sizeof...(Specs);
+    template <std::size_t I>
+    using layer_t = std::tuple_element_t<I, Layers>;
+
+public:
+    static constexpr Shape in_shape = In;
+    static constexpr Shape out_shape = binding::out;
+
+    // Training keeps every child's saved tensors; inference compacts after each child, so only one
+    // input and one output (plus the child's scratch) are live at a time.
+    static constexpr std::size_t forward_keep(int batch, Mode m) {
+        if (m == Mode::eval) return aligned_bytes<T>(out_shape.size() * batch);
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t(0) + ... + layer_t<I>::forward_keep(batch, m));
+        }(std::make_index_sequence<N>{});
+    }
+    static constexpr std::size_t forward_peak(int batch, Mode m) {
+        std::size_t peak = 0, below = 0;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((peak = std::max(peak, below + layer_t<I>::forward_peak(batch, m)),
+              below = (m == Mode::train) ? below + layer_t<I>::forward_keep(batch, m)
+                                         : aligned_bytes<T>(layer_t<I>::out_shape.size() * batch)),
+             ...);
+        }(std::make_index_sequence<N>{});
+        return peak;
+    }
+    static constexpr std::size_t backward_peak(int batch) {
+        std::size_t peak = 0;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            // Child I runs with the gradient of its output (child I+1's input) compacted below it;
+            // the last child's gradient is the caller's.
+            ((peak = std::max(peak, (I + 1 < N ? aligned_bytes<T>(layer_t<I>::out_shape.size() * batch) : 0) +
+                                        layer_t<I>::backward_peak(batch))),
+             ...);
+        }(std::make_index_sequence<N>{});
+        return std::max(peak, aligned_bytes<T>(In.size() * batch));
+    }
+    static constexpr std::size_t parameter_count() {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return (std::size_t(0) + ... + layer_t<I>::parameter_count());
+        }(std::make_index_sequence<N>{});
+    }
+
+    void init(Rng& rng) {
+        std::apply([&](auto&... l) { (l.init(rng), ...); }, layers_);
+    }
+
+    // U is T or const T: a chain whose first layer only reads its input (a conv) accepts a const view.
+    template <class U>
+        requires std::is_same_v<std::remove_const_t<U>, T>
+    TensorView<T, out_shape> forward(TensorView<U, In> x, Context<B>& ctx) {
+        const std::size_t mark = ctx.workspace.mark();
+        return forward_from<0>(x, ctx, mark);
+    }
+
+    TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
+        const std::size_t mark = ctx.workspace.mark();
+        return backward_from<N - 1>(dy, ctx, mark);
+    }
+
+    template <class F>
+    void visit(const std::string& prefix, F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (std::get<I>(layers_).visit(join_name(prefix, std::to_string(I).c_str()), f), ...);
+        }(std::make_index_sequence<N>{});
+    }
+
+    template <std::size_t I>
+    layer_t<I>& get() { return std::get<I>(layers_); }
+
+private:
+    template <std::size_t I, class U, Shape S>
+    auto forward_from(TensorView<U, S> x, Context<B>& ctx, std::size_t mark) {
+        auto y = std::get<I>(layers_).forward(x, ctx);
+        if (!ctx.training()) y = compact_to(ctx, mark, y);
+        if constexpr (I + 1 < N) return forward_from<I + 1>(y, ctx, mark);
+        else return y;
+    }
+    template <std::size_t I, Shape S>
+    auto backward_from(TensorView<T, S> dy, Context<B>& ctx, std::size_t mark) {
+        auto dx = compact_to(ctx, mark, std::get<I>(layers_).backward(dy, ctx));
+        if constexpr (I > 0) return backward_from<I - 1>(dx, ctx, mark);
+        else return dx;
+    }
+
+    Layers layers_;
+};
+
+}  // namespace salt::nn
