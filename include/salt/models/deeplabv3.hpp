@@ -160,6 +160,15 @@ public:
         return nn::compact_to(ctx, mark, bb.stem().backward(g0, ctx));
     }
 
+    // Every module, in torchvision's order, as (path, kind, output shape, parameters).
+    template <class F>
+    static void describe(F&& f) {
+        Backbone::describe("backbone", f);
+        Classifier::describe("classifier", f);
+        if constexpr (C.aux) AuxClassifier::describe("aux_classifier", f);
+        f("(interpolate)", "Upsample", out_shape, std::size_t(0));
+    }
+
     // Every parameter and buffer under torchvision's state_dict name.
     template <class F>
     void visit(F&& f) {

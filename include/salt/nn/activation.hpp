@@ -34,6 +34,12 @@ public:
         relu_backward(B{}, dy.size(), saved_y_, dy.data(), dy.data());
         return dy;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "ReLU", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 
@@ -62,6 +68,12 @@ public:
         sigmoid_backward(B{}, dy.size(), saved_y_, dy.data(), dy.data());
         return dy;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "Sigmoid", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 

@@ -119,6 +119,17 @@ public:
     }
 
     template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "ASPP", out_shape, parameter_count());
+        Branch0::describe(join_name(prefix, "convs.0"), f);
+        Branch1::describe(join_name(prefix, "convs.1"), f);
+        Branch2::describe(join_name(prefix, "convs.2"), f);
+        Branch3::describe(join_name(prefix, "convs.3"), f);
+        Pooling::describe(join_name(prefix, "convs.4"), f);
+        Project::describe(join_name(prefix, "project"), f);
+    }
+
+    template <class F>
     void visit(const std::string& prefix, F&& f) {
         b0_.visit(join_name(prefix, "convs.0"), f);
         b1_.visit(join_name(prefix, "convs.1"), f);

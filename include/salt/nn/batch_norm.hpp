@@ -61,6 +61,12 @@ public:
         return dx;
     }
 
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "BatchNorm2d", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string& prefix, F&& f) {
         const std::vector<std::int64_t> shape{C};

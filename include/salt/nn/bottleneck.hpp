@@ -100,10 +100,10 @@ public:
         auto g = relu_out_.backward(dy, ctx);  // in place: g is dy
         // Main path.
         auto d3 = compact_to(ctx, mark, bn3_.backward(g, ctx));
-        auto d2 = compact_to(ctx, mark, conv3_.backward(d3, ctx));
-        d2 = relu2_.backward(compact_to(ctx, mark, bn2_.backward(d2, ctx)), ctx);
-        auto d1 = compact_to(ctx, mark, conv2_.backward(d2, ctx));
-        d1 = relu1_.backward(compact_to(ctx, mark, bn1_.backward(d1, ctx)), ctx);
+        auto d2 = relu2_.backward(compact_to(ctx, mark, conv3_.backward(d3, ctx)), ctx);
+        d2 = compact_to(ctx, mark, bn2_.backward(d2, ctx));
+        auto d1 = relu1_.backward(compact_to(ctx, mark, conv2_.backward(d2, ctx)), ctx);
+        d1 = compact_to(ctx, mark, bn1_.backward(d1, ctx));
         auto dx = compact_to(ctx, mark, conv1_.backward(d1, ctx));
         // Identity path, added into the main path's input gradient.
         if constexpr (has_downsample) {
@@ -115,6 +115,21 @@ public:
             accumulate(B{}, dx.size(), g.data(), dx.data());
         }
         return dx;
+    }
+
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "Bottleneck", out_shape, parameter_count());
+        Conv1::describe(join_name(prefix, "conv1"), f);
+        BN1::describe(join_name(prefix, "bn1"), f);
+        Conv2::describe(join_name(prefix, "conv2"), f);
+        BN2::describe(join_name(prefix, "bn2"), f);
+        Conv3::describe(join_name(prefix, "conv3"), f);
+        BN3::describe(join_name(prefix, "bn3"), f);
+        if constexpr (has_downsample) {
+            DownConv::describe(join_name(prefix, "downsample.0"), f);
+            DownBN::describe(join_name(prefix, "downsample.1"), f);
+        }
     }
 
     template <class F>

@@ -30,8 +30,8 @@ constexpr bool conv2d_channels() {
 }
 template <int stride, int dilation>
 constexpr bool conv2d_stride_dilation() {
-    static_assert(stride >= 1, "Conv2d: zero or negative stride; the stride must be at least 1");
-    static_assert(dilation >= 1, "Conv2d: zero or negative dilation; the dilation must be at least 1");
+    static_assert(stride >= 1, "Conv2d: zero or negative stride (the stride must be at least 1)");
+    static_assert(dilation >= 1, "Conv2d: zero or negative dilation (the dilation must be at least 1)");
     return stride >= 1 && dilation >= 1;
 }
 template <int padded_height, int padded_width, int dilated_kernel>
@@ -95,6 +95,12 @@ public:
                                P.bias ? bias_grad_.data() : nullptr);
         conv2d_backward_data(B{}, In, dy.batch(), P, dy.data(), weight_.data(), dx.data());
         return dx;
+    }
+
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "Conv2d", out_shape, parameter_count());
     }
 
     template <class F>

@@ -43,6 +43,12 @@ public:
         dropout_backward(B{}, dy.size(), p_, mask_, dy.data(), dy.data());
         return dy;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "Dropout", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 

@@ -21,7 +21,7 @@ constexpr bool pool_window_fits() {
 }
 template <int stride, int padding, int kernel>
 constexpr bool pool_params() {
-    static_assert(stride >= 1, "MaxPool2d: zero or negative stride; the stride must be at least 1");
+    static_assert(stride >= 1, "MaxPool2d: zero or negative stride (the stride must be at least 1)");
     static_assert(2 * padding <= kernel, "MaxPool2d: padding must be at most half the window (PyTorch's rule)");
     return stride >= 1 && 2 * padding <= kernel;
 }
@@ -60,6 +60,12 @@ public:
         max_pool2d_backward(B{}, In, dy.batch(), P, dy.data(), argmax_, dx.data());
         return dx;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "MaxPool2d", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 
@@ -88,6 +94,12 @@ public:
         global_avg_pool_backward(B{}, In, dy.batch(), dy.data(), dx.data());
         return dx;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "AdaptiveAvgPool2d", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 };

@@ -105,6 +105,18 @@ public:
     void init(Rng& rng) { stem_.init(rng), layer1_.init(rng), layer2_.init(rng), layer3_.init(rng), layer4_.init(rng); }
 
     template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        Stem::template layer_type<0>::describe(join_name(prefix, "conv1"), f);
+        Stem::template layer_type<1>::describe(join_name(prefix, "bn1"), f);
+        Stem::template layer_type<2>::describe(join_name(prefix, "relu"), f);
+        Stem::template layer_type<3>::describe(join_name(prefix, "maxpool"), f);
+        Layer1::describe(join_name(prefix, "layer1"), f);
+        Layer2::describe(join_name(prefix, "layer2"), f);
+        Layer3::describe(join_name(prefix, "layer3"), f);
+        Layer4::describe(join_name(prefix, "layer4"), f);
+    }
+
+    template <class F>
     void visit(const std::string& prefix, F&& f) {
         // The stem's children have names in torchvision, not indices.
         stem_.template get<0>().visit(join_name(prefix, "conv1"), f);

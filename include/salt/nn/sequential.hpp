@@ -42,6 +42,8 @@ class Sequential {
     using layer_t = std::tuple_element_t<I, Layers>;
 
 public:
+    template <std::size_t I>
+    using layer_type = layer_t<I>;
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = binding::out;
 
@@ -95,6 +97,13 @@ public:
     TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
         const std::size_t mark = ctx.workspace.mark();
         return backward_from<N - 1>(dy, ctx, mark);
+    }
+
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (layer_t<I>::describe(join_name(prefix, std::to_string(I).c_str()), f), ...);
+        }(std::make_index_sequence<N>{});
     }
 
     template <class F>

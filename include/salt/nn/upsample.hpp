@@ -34,6 +34,12 @@ public:
         resize_bilinear_backward(B{}, In, dy.batch(), OutH, OutW, AlignCorners, dy.data(), dx.data());
         return dx;
     }
+    // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
+    template <class F>
+    static void describe(const std::string& prefix, F&& f) {
+        f(prefix, "Upsample", out_shape, parameter_count());
+    }
+
     template <class F>
     void visit(const std::string&, F&&) {}
 };

@@ -1,0 +1,33 @@
+# Shared by scripts/demo and scripts/test: install what is missing (Debian 12, as root), configure
+# once, build incrementally. Sourced, not run.
+set -euo pipefail
+SALT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SALT_BUILD="${SALT_BUILD:-$SALT_ROOT/build}"
+SALT_JOBS="${SALT_JOBS:-2}"
+
+# The toolchain and libraries salt builds with; all from Debian's archive.
+SALT_BUILD_PACKAGES=(cmake make g++ libeigen3-dev xtensor-dev libxsimd-dev catch2 libbenchmark-dev libstb-dev)
+# What the tests compare against: PyTorch/torchvision (parity), OpenCV (resize parity), numpy.
+SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv)
+
+salt_install_missing() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then return 0; fi
+    echo "salt: installing missing packages: ${missing[*]}"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+salt_configure_and_build() {
+    if [ ! -f "$SALT_BUILD/CMakeCache.txt" ]; then
+        echo "salt: configuring $SALT_BUILD"
+        cmake -S "$SALT_ROOT" -B "$SALT_BUILD" -DCMAKE_BUILD_TYPE=Release "$@"
+    fi
+    echo "salt: building (-j$SALT_JOBS)"
+    cmake --build "$SALT_BUILD" -j "$SALT_JOBS" ${SALT_TARGETS:+--target $SALT_TARGETS}
+}

@@ -1,0 +1,5 @@
+// EXPECT: Conv2d: zero or negative stride (the stride must be at least 1)
+#include "salt/nn/spec.hpp"
+using namespace salt;
+using Net = nn::Sequential<float, Shape{16, 16, 8}, backend::reference, nn::spec::conv<8, 8, 3, 0, 1>>;
+int main() { return int(Net::out_shape.c); }

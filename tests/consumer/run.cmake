@@ -1,0 +1,21 @@
+# Installs salt from the build tree into a scratch prefix, then configures, builds and runs the
+# consumer project against it with find_package(salt CONFIG REQUIRED).
+set(prefix "${WORK}/prefix")
+file(REMOVE_RECURSE "${WORK}")
+execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD}" --prefix "${prefix}" RESULT_VARIABLE r)
+if(NOT r EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed (${r})")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -S "${PROJECT}" -B "${WORK}/build" -DCMAKE_PREFIX_PATH=${prefix}
+                -DCMAKE_BUILD_TYPE=Release RESULT_VARIABLE r)
+if(NOT r EQUAL 0)
+  message(FATAL_ERROR "configuring the consumer against the installed salt failed (${r})")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} --build "${WORK}/build" RESULT_VARIABLE r)
+if(NOT r EQUAL 0)
+  message(FATAL_ERROR "building the consumer failed (${r})")
+endif()
+execute_process(COMMAND "${WORK}/build/consumer" RESULT_VARIABLE r)
+if(NOT r EQUAL 0)
+  message(FATAL_ERROR "the consumer ran but failed (${r})")
+endif()
