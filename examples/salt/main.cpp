@@ -1,0 +1,63 @@
+// examples/salt/main.cpp — the `salt` command: dispatch to subcommands.
+//
+// To add a subcommand: write examples/salt/cmd_<name>.cpp with `Args <name>_args()` and
+// `int cmd_<name>(int, char**)`, declare both in commands.hpp, add the file to examples/CMakeLists.txt
+// and one line to kCommands below.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+#include "salt/io/error.hpp"
+
+namespace {
+
+using salt::cli::Command;
+
+const Command kCommands[] = {
+    {"synth", "write a synthetic seismic data set in the TGS layout", salt::cli::cmd_synth, salt::cli::synth_args},
+    {"show", "draw image | truth | prediction tiles with IoU into a PNG grid", salt::cli::cmd_show, salt::cli::show_args},
+    {"stats", "print data set statistics (counts, coverage, depth, intensity)", salt::cli::cmd_stats, salt::cli::stats_args},
+};
+
+void print_top_usage(std::FILE* to) {
+    std::fprintf(to, "usage: salt <command> [options]   (salt <command> --help for its options)\n\ncommands:\n");
+    for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        print_top_usage(stderr);
+        return 2;
+    }
+    const std::string name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_top_usage(stdout);
+        return 0;
+    }
+    for (const auto& c : kCommands) {
+        if (name != c.name) continue;
+        try {
+            return c.run(argc - 2, argv + 2);
+        } catch (const salt::cli::HelpRequested&) {
+            std::fputs(c.make_args().usage().c_str(), stdout);
+            return 0;
+        } catch (const salt::cli::UsageError& e) {
+            std::fprintf(stderr, "salt %s: %s\n\n%s", c.name, e.what(), c.make_args().usage().c_str());
+            return 2;
+        } catch (const salt::io::IoError& e) {
+            std::fprintf(stderr, "salt %s: %s\n", c.name, e.what());
+            return 1;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "salt %s: error: %s\n", c.name, e.what());
+            return 1;
+        }
+    }
+    std::fprintf(stderr, "salt: unknown command '%s'\n\n", name.c_str());
+    print_top_usage(stderr);
+    return 2;
+}
