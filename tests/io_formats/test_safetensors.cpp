@@ -394,7 +394,7 @@ TEST_CASE("safetensors error: metadata and lookups", "[io][safetensors][errors]"
 // tests/parity/README.md says they hold.
 TEST_CASE("safetensors: the small parity fixtures are well formed", "[io][safetensors][fixtures]") {
     const auto root = salt::test::fixture_dir() / "parity_small";
-    for (const std::string name : {"bottleneck_s1", "bottleneck_s2_d2", "aspp"}) {
+    for (const std::string name : {"bottleneck_s1", "bottleneck_identity_d2", "bottleneck_s2_d2", "aspp"}) {
         INFO("case " << name);
         const auto dir = root / name;
         const auto w = SafetensorsFile::read(dir / "weights.safetensors");
@@ -434,7 +434,7 @@ TEST_CASE("safetensors: the small parity fixtures are well formed", "[io][safete
     }
     const auto b = SafetensorsFile::read(root / "bottleneck_s1" / "weights.safetensors");
     CHECK(b.at("conv2.weight").shape == std::vector<std::int64_t>{16, 16, 3, 3});  // OIHW
-    CHECK(b.at("downsample.0.weight").shape == std::vector<std::int64_t>{64, 64, 1, 1});
+    CHECK(b.at("downsample.0.weight").shape == std::vector<std::int64_t>{64, 32, 1, 1});
     const auto a = SafetensorsFile::read(root / "aspp" / "weights.safetensors");
     CHECK(a.at("convs.1.0.weight").shape == std::vector<std::int64_t>{16, 32, 3, 3});
     CHECK(a.at("convs.4.1.weight").shape == std::vector<std::int64_t>{16, 32, 1, 1});

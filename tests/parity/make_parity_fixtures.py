@@ -175,14 +175,19 @@ def small_cases(out_root, seed):
     torch.manual_seed(seed)
     base = {"seed": seed}
 
-    def down(stride):
-        return nn.Sequential(nn.Conv2d(64, 64, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(64))
+    def down(stride, inplanes=64):
+        return nn.Sequential(nn.Conv2d(inplanes, 64, kernel_size=1, stride=stride, bias=False), nn.BatchNorm2d(64))
 
     cases = []
-    b1 = Bottleneck(64, 16, stride=1, downsample=down(1))
-    cases.append(("bottleneck_s1", b1, torch.randn(2, 64, 7, 7, generator=gen),
-                  dict(base, module="torchvision.models.resnet.Bottleneck(64, 16, stride=1, dilation=1, "
-                                     "downsample=Sequential(Conv2d(64, 64, 1, stride=1, bias=False), BatchNorm2d(64)))")))
+    # Block 0 of a dilated stage: stride 1, but the channels change (32 -> 64), so a 1x1 projection.
+    b1 = Bottleneck(32, 16, stride=1, downsample=down(1, 32))
+    cases.append(("bottleneck_s1", b1, torch.randn(2, 32, 7, 7, generator=gen),
+                  dict(base, module="torchvision.models.resnet.Bottleneck(32, 16, stride=1, dilation=1, "
+                                     "downsample=Sequential(Conv2d(32, 64, 1, stride=1, bias=False), BatchNorm2d(64)))")))
+    # Blocks 1.. of a stage: identity shortcut.
+    b0 = Bottleneck(64, 16, stride=1, dilation=2)
+    cases.append(("bottleneck_identity_d2", b0, torch.randn(2, 64, 6, 5, generator=gen),
+                  dict(base, module="torchvision.models.resnet.Bottleneck(64, 16, stride=1, dilation=2)")))
     b2 = Bottleneck(64, 16, stride=2, downsample=down(2), dilation=2)
     cases.append(("bottleneck_s2_d2", b2, torch.randn(2, 64, 9, 9, generator=gen),
                   dict(base, module="torchvision.models.resnet.Bottleneck(64, 16, stride=2, dilation=2, "

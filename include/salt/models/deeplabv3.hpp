@@ -177,6 +177,12 @@ public:
         if constexpr (C.aux) aux_classifier_.visit("aux_classifier", f);
     }
 
+    // Sets every Dropout's rate (ASPP's 0.5 and the aux head's 0.1); parity tests switch them off.
+    void set_dropout(double p) {
+        classifier_.template get<0>().project().template get<3>().set_rate(p);
+        if constexpr (C.aux) aux_classifier_.template get<3>().set_rate(p);
+    }
+
     Backbone& backbone() { return backbone_; }
     Classifier& classifier() { return classifier_; }
 

@@ -44,3 +44,12 @@ inline std::string join_name(const std::string& prefix, const char* leaf) {
 }
 
 }  // namespace salt::nn
+
+namespace salt::nn {
+// Visits the parameters of a model (visit(f)) or of a layer (visit(prefix, f)) alike.
+template <class Module, class F>
+void visit_parameters(Module& m, F&& f) {
+    if constexpr (requires { m.visit(f); }) m.visit(f);
+    else m.visit(std::string(), f);
+}
+}  // namespace salt::nn

@@ -39,7 +39,7 @@ public:
         return aligned_bytes<T>(out_shape.size() * batch) +
                (m == Mode::train ? aligned_bytes<std::int32_t>(out_shape.size() * batch) : 0);
     }
-    static constexpr std::size_t forward_peak(int batch, Mode m) {
+    static constexpr std::size_t forward_peak(int batch, Mode) {
         return aligned_bytes<T>(out_shape.size() * batch) + aligned_bytes<std::int32_t>(out_shape.size() * batch);
     }
     static constexpr std::size_t backward_peak(int batch) { return aligned_bytes<T>(In.size() * batch); }
