@@ -25,5 +25,9 @@ Args show_args();
 int cmd_show(int argc, char** argv);
 Args stats_args();
 int cmd_stats(int argc, char** argv);
+Args info_args();
+int cmd_info(int argc, char** argv);
+Args forward_args();
+int cmd_forward(int argc, char** argv);
 
 }  // namespace salt::cli

@@ -20,6 +20,8 @@ const Command kCommands[] = {
     {"synth", "write a synthetic seismic data set in the TGS layout", salt::cli::cmd_synth, salt::cli::synth_args},
     {"show", "draw image | truth | prediction tiles with IoU into a PNG grid", salt::cli::cmd_show, salt::cli::show_args},
     {"stats", "print data set statistics (counts, coverage, depth, intensity)", salt::cli::cmd_stats, salt::cli::stats_args},
+    {"info", "print the layers, parameters and memory of a compiled DeepLabV3-ResNet50", salt::cli::cmd_info, salt::cli::info_args},
+    {"forward", "run the model on an NCHW NPY batch and write the logits (check against PyTorch)", salt::cli::cmd_forward, salt::cli::forward_args},
 };
 
 void print_top_usage(std::FILE* to) {

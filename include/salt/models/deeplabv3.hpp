@@ -149,10 +149,13 @@ public:
         auto g4 = nn::compact_to(ctx, mark, classifier_.backward(g, ctx));
         auto g3 = nn::compact_to(ctx, mark, bb.layer4().backward(g4, ctx));
         if constexpr (C.aux) {
-            const std::size_t m = ctx.workspace.mark();
-            auto ga = aux_classifier_.backward(aux_upsample_.backward(daux, ctx), ctx);
-            accumulate(B{}, g3.size(), ga.data(), g3.data());
-            ctx.workspace.release(m);
+            // Without an aux gradient (a loss on the main output only) the aux head adds nothing.
+            if (daux.batch() > 0) {
+                const std::size_t m = ctx.workspace.mark();
+                auto ga = aux_classifier_.backward(aux_upsample_.backward(daux, ctx), ctx);
+                accumulate(B{}, g3.size(), ga.data(), g3.data());
+                ctx.workspace.release(m);
+            }
         }
         auto g2 = nn::compact_to(ctx, mark, bb.layer3().backward(g3, ctx));
         auto g1 = nn::compact_to(ctx, mark, bb.layer2().backward(g2, ctx));

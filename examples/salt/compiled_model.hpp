@@ -1,0 +1,40 @@
+// examples/salt/compiled_model.hpp — the set of DeepLabV3 configurations compiled into the `salt`
+// command, behind one small interface.
+//
+// Shapes are compile-time in salt, so a program carries a fixed, documented list of configurations
+// (input size, channels, output stride). Each lives in its own translation unit under models/ so
+// they build in parallel and no TU holds more than one network. Asking for a configuration that is
+// not compiled in is an error that lists the ones that are.
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "salt/io/safetensors.hpp"
+#include "salt/models/deeplabv3.hpp"
+
+namespace salt::cli {
+
+class CompiledModel {
+public:
+    virtual ~CompiledModel() = default;
+    virtual models::DeepLabV3Config config() const = 0;
+    virtual void print_summary(std::FILE* out) const = 0;
+    // Loads weights (torchvision names) and runs a forward pass on an NCHW batch; returns NCHW logits.
+    // In train mode BN uses batch statistics (and dropout is off unless keep_dropout).
+    virtual std::vector<float> forward_nchw(const io::SafetensorsFile& weights, const std::vector<float>& input,
+                                            int batch, bool train_mode) const = 0;
+};
+
+std::string config_name(const models::DeepLabV3Config& c);
+
+// Every compiled configuration.
+const std::vector<std::unique_ptr<CompiledModel>>& compiled_models();
+
+// The compiled model with this input size, channels and output stride (classes 1, ResNet-50, no
+// aux), or a std::invalid_argument whose message lists what is compiled in.
+const CompiledModel& find_compiled_model(int height, int width, int channels, int output_stride);
+
+}  // namespace salt::cli
