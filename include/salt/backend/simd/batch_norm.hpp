@@ -1,0 +1,214 @@
+// salt/backend/simd/batch_norm.hpp — BatchNorm2d for the simd backend (fp32), same semantics as
+// salt/ops/batch_norm.hpp (biased variance to normalise, unbiased for running_var; dx
+// OVERWRITTEN, dgamma/dbeta ACCUMULATED).
+//
+// Per-channel sums run over channel blocks of one vector each, one thread per block, rows in a
+// fixed order, float partial sums of 64 rows added in double (detail.hpp: column_sum), so the
+// statistics are deterministic and about as accurate as a double accumulation. The element-wise
+// passes run over row blocks.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include "salt/backend/simd/detail.hpp"
+#include "salt/backend/simd/simd.hpp"
+#include "salt/ops/batch_norm.hpp"
+
+namespace salt::ops {
+
+namespace simd_bn {
+using namespace backend::simd_kernels;
+
+// y[r, c] = (x[r, c] - sub[c]) * mul[c] + add[c] over all rows, threads over row blocks.
+inline void affine(std::size_t m, int C, const float* x, const float* sub, const float* mul, const float* add,
+                   float* y) {
+    const int blocks = int((m + 63) / 64);
+    parallel_for(blocks, m * C, [&](int b) {
+        const std::size_t r0 = std::size_t(b) * 64, r1 = std::min(m, r0 + 64);
+        for (int c0 = 0; c0 < C; c0 += kLanes) {
+            const vfloat s = load_c(sub, c0, C), mu = load_c(mul, c0, C), a = load_c(add, c0, C);
+            for (std::size_t r = r0; r < r1; ++r)
+                store_c(y + r * C, (load_c(x + r * C, c0, C) - s) * mu + a, c0, C);
+        }
+    });
+}
+
+// Per channel: s1 = sum dy, s2 = sum dy * (x - mean) * invstd (in double).
+inline void grad_sums(std::size_t m, int C, const float* x, const float* dy, const float* mean, const float* invstd,
+                      double* s1, double* s2) {
+    const int cb = (C + kLanes - 1) / kLanes;
+    parallel_for(cb, m * C, [&](int b) {
+        const int c0 = b * kLanes;
+        const vfloat mu = load_c(mean, c0, C), is = load_c(invstd, c0, C);
+        double a[kLanes], q[kLanes];
+        column_sum(m, [&](std::size_t r) { return load_c(dy + r * C, c0, C); }, a);
+        column_sum(m, [&](std::size_t r) {
+            return load_c(dy + r * C, c0, C) * ((load_c(x + r * C, c0, C) - mu) * is);
+        }, q);
+        for (int j = 0; j < kLanes && c0 + j < C; ++j) s1[c0 + j] = a[j], s2[c0 + j] = q[j];
+    });
+}
+}  // namespace simd_bn
+
+inline void batch_norm_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+                                     const float* gamma, const float* beta, float* running_mean, float* running_var,
+                                     float* y, float* saved_mean, float* saved_invstd) {
+    constexpr const char* op = "batch_norm_forward_train";
+    detail::check_batch_norm(op, s, batch, &bp);
+    const std::size_t m = std::size_t(batch) * s.pixels();
+    if (m == 1)
+        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
+                     detail::str(s));
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, gamma, "gamma");
+    detail::check_ptr(op, beta, "beta");
+    detail::check_ptr(op, running_mean, "running_mean");
+    detail::check_ptr(op, running_var, "running_var");
+    detail::check_ptr(op, y, "y");
+    detail::check_ptr(op, saved_mean, "saved_mean");
+    detail::check_ptr(op, saved_invstd, "saved_invstd");
+    using namespace backend::simd_kernels;
+    const int C = s.c;
+    const int cb = (C + kLanes - 1) / kLanes;
+    float* mean_f = scratch(std::size_t(C), 0);
+    float* scale = scratch(std::size_t(C), 1);
+    parallel_for(cb, m * C, [&](int b) {
+        const int c0 = b * kLanes;
+        double sum[kLanes], sq[kLanes];
+        column_sum(m, [&](std::size_t r) { return load_c(x + r * C, c0, C); }, sum);
+        alignas(64) float mu[kLanes] = {};
+        double mean[kLanes];
+        for (int j = 0; j < kLanes; ++j) mean[j] = sum[j] / double(m), mu[j] = float(mean[j]);
+        const vfloat muv = vfloat::load_aligned(mu);
+        column_sum(m, [&](std::size_t r) {
+            const vfloat d = load_c(x + r * C, c0, C) - muv;
+            return d * d;
+        }, sq);
+        const double mom = bp.momentum;
+        for (int j = 0; j < kLanes && c0 + j < C; ++j) {
+            const int c = c0 + j;
+            // sum (x - mu)^2 with the rounded mean mu; correct it to the exact mean: the
+            // deviation from mean is (x - mu) - (mean - mu), so subtract m * (mean - mu)^2.
+            const double e = mean[j] - double(mu[j]);
+            const double var_sum = std::max(0.0, sq[j] - double(m) * e * e);
+            const double biased = var_sum / double(m), unbiased = var_sum / double(m - 1);
+            const double invstd = 1.0 / std::sqrt(biased + bp.eps);
+            saved_mean[c] = float(mean[j]);
+            saved_invstd[c] = float(invstd);
+            running_mean[c] = float((1.0 - mom) * double(running_mean[c]) + mom * mean[j]);
+            running_var[c] = float((1.0 - mom) * double(running_var[c]) + mom * unbiased);
+            mean_f[c] = float(mean[j]);
+            scale[c] = float(invstd * double(gamma[c]));
+        }
+    });
+    simd_bn::affine(m, C, x, mean_f, scale, beta, y);
+}
+
+inline void batch_norm_forward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+                                    const float* gamma, const float* beta, const float* running_mean,
+                                    const float* running_var, float* y) {
+    constexpr const char* op = "batch_norm_forward_eval";
+    detail::check_batch_norm(op, s, batch, &bp);
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, gamma, "gamma");
+    detail::check_ptr(op, beta, "beta");
+    detail::check_ptr(op, running_mean, "running_mean");
+    detail::check_ptr(op, running_var, "running_var");
+    detail::check_ptr(op, y, "y");
+    using namespace backend::simd_kernels;
+    const int C = s.c;
+    float* scale = scratch(std::size_t(C), 1);
+    for (int c = 0; c < C; ++c) {
+        const double v = double(running_var[c]) + bp.eps;
+        if (!(v > 0.0)) detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
+        scale[c] = float(double(gamma[c]) / std::sqrt(v));
+    }
+    simd_bn::affine(std::size_t(batch) * s.pixels(), C, x, running_mean, scale, beta, y);
+}
+
+inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const float* x, const float* dy,
+                                      const float* gamma, const float* saved_mean, const float* saved_invstd,
+                                      float* dx, float* dgamma, float* dbeta) {
+    constexpr const char* op = "batch_norm_backward_train";
+    detail::check_batch_norm(op, s, batch, nullptr);
+    const std::size_t m = std::size_t(batch) * s.pixels();
+    if (m == 1)
+        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
+                     detail::str(s));
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, dy, "dy");
+    detail::check_ptr(op, gamma, "gamma");
+    detail::check_ptr(op, saved_mean, "saved_mean");
+    detail::check_ptr(op, saved_invstd, "saved_invstd");
+    detail::check_ptr(op, dx, "dx");
+    detail::check_ptr(op, dgamma, "dgamma");
+    detail::check_ptr(op, dbeta, "dbeta");
+    using namespace backend::simd_kernels;
+    const int C = s.c;
+    double* sums = reinterpret_cast<double*>(scratch(std::size_t(C) * 4, 0));
+    double *s1 = sums, *s2 = sums + C;
+    simd_bn::grad_sums(m, C, x, dy, saved_mean, saved_invstd, s1, s2);
+    // dx = gamma * invstd * (dy - s1/m - xhat * s2/m), xhat = (x - mean) * invstd
+    float* a = scratch(std::size_t(C), 1);
+    float* b = scratch(std::size_t(C), 2);
+    float* q = scratch(std::size_t(C), 3);
+    for (int c = 0; c < C; ++c) {
+        a[c] = float(double(gamma[c]) * double(saved_invstd[c]));
+        b[c] = float(s1[c] / double(m));
+        q[c] = float(s2[c] / double(m) * double(saved_invstd[c]));
+    }
+    const int blocks = int((m + 63) / 64);
+    parallel_for(blocks, m * C, [&](int blk) {
+        const std::size_t r0 = std::size_t(blk) * 64, r1 = std::min(m, r0 + 64);
+        for (int c0 = 0; c0 < C; c0 += kLanes) {
+            const vfloat av = load_c(a, c0, C), bv = load_c(b, c0, C), qv = load_c(q, c0, C),
+                         mu = load_c(saved_mean, c0, C);
+            for (std::size_t r = r0; r < r1; ++r) {
+                const vfloat g = load_c(dy + r * C, c0, C), xv = load_c(x + r * C, c0, C);
+                store_c(dx + r * C, av * (g - bv - (xv - mu) * qv), c0, C);
+            }
+        }
+    });
+    for (int c = 0; c < C; ++c) {
+        dgamma[c] = float(double(dgamma[c]) + s2[c]);
+        dbeta[c] = float(double(dbeta[c]) + s1[c]);
+    }
+}
+
+inline void batch_norm_backward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+                                     const float* dy, const float* gamma, const float* running_mean,
+                                     const float* running_var, float* dx, float* dgamma, float* dbeta) {
+    constexpr const char* op = "batch_norm_backward_eval";
+    detail::check_batch_norm(op, s, batch, &bp);
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, dy, "dy");
+    detail::check_ptr(op, gamma, "gamma");
+    detail::check_ptr(op, running_mean, "running_mean");
+    detail::check_ptr(op, running_var, "running_var");
+    detail::check_ptr(op, dx, "dx");
+    detail::check_ptr(op, dgamma, "dgamma");
+    detail::check_ptr(op, dbeta, "dbeta");
+    using namespace backend::simd_kernels;
+    const int C = s.c;
+    const std::size_t m = std::size_t(batch) * s.pixels();
+    float* invstd = scratch(std::size_t(C), 1);
+    float* a = scratch(std::size_t(C), 2);
+    float* zero = scratch(std::size_t(C), 3);
+    for (int c = 0; c < C; ++c) {
+        const double v = double(running_var[c]) + bp.eps;
+        if (!(v > 0.0)) detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
+        invstd[c] = float(1.0 / std::sqrt(v));
+        a[c] = float(double(gamma[c]) / std::sqrt(v));
+        zero[c] = 0.f;
+    }
+    double* sums = reinterpret_cast<double*>(scratch(std::size_t(C) * 4, 0));
+    simd_bn::grad_sums(m, C, x, dy, running_mean, invstd, sums, sums + C);
+    simd_bn::affine(m, C, dy, zero, a, zero, dx);
+    for (int c = 0; c < C; ++c) {
+        dgamma[c] = float(double(dgamma[c]) + sums[C + c]);
+        dbeta[c] = float(double(dbeta[c]) + sums[c]);
+    }
+}
+
+}  // namespace salt::ops

@@ -1,0 +1,408 @@
+// salt/backend/simd/conv2d.hpp — 2-D convolution for the simd backend (fp32, NHWC, HWIO weights),
+// as implicit GEMMs on the packed SGEMM of gemm.hpp. Same semantics as salt/ops/conv2d.hpp.
+//
+//   forward         Y[P, Cout]   = im2col(X)[P, T*Cin] * W[T*Cin, Cout] (+ bias, fused in the store)
+//   backward_data   dX[Pin, Cin] = gather(dY)[Pin, T*Cout] * W^T       (per-tap transposed gather)
+//   backward_params dW[T*Cin, Cout] += im2col(X)^T * dY,  dbias += column sums of dY
+// with P = batch*out_h*out_w, Pin = batch*in_h*in_w, T = the live taps. The im2col matrices are
+// never built: the GEMM's packers gather them block by block into the per-thread packing buffers.
+// A 1x1, stride-1, unpadded convolution is the plain GEMM on the tensor as it lies.
+//
+// Dead-tap pruning: a tap (ky, kx) whose input row (or column) is padding for every output row (or
+// column) contributes only zeros; conv2d_live_taps() finds them (constexpr) and the kernels drop
+// them from K. At a 16x16 map the ASPP rate-24 and rate-36 3x3 convs keep only the centre tap, so
+// they cost what a 1x1 conv costs. Dropping a tap removes exact zeros from each sum, so results are
+// those of the unpruned convolution.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+#include "salt/backend/simd/detail.hpp"
+#include "salt/backend/simd/gemm.hpp"
+#include "salt/backend/simd/simd.hpp"
+#include "salt/ops/conv2d.hpp"
+
+namespace salt::backend {
+
+// Which taps of a convolution can touch a real input pixel. A tap (ky, kx) is live when some output
+// row reads a real input row through ky and some output column a real input column through kx.
+struct LiveTaps {
+    int kernel = 1;
+    std::uint64_t rows = 0;  // bit ky: tap row ky is live
+    std::uint64_t cols = 0;  // bit kx: tap column kx is live
+
+    constexpr bool live(int ky, int kx) const { return ((rows >> ky) & 1u) && ((cols >> kx) & 1u); }
+    constexpr int count() const {
+        int n = 0;
+        for (int ky = 0; ky < kernel; ++ky)
+            for (int kx = 0; kx < kernel; ++kx) n += live(ky, kx) ? 1 : 0;
+        return n;
+    }
+    constexpr bool all() const { return count() == kernel * kernel; }
+};
+
+// Whether some output index o in [0, out) reads a real input index through tap k:
+// 0 <= o*stride - padding + k*dilation < in.
+constexpr bool conv_tap_live(int in, int out, int k, int stride, int padding, int dilation) {
+    const int off = k * dilation - padding;  // input index = o*stride + off
+    // smallest o with o*stride + off >= 0, largest o with o*stride + off <= in - 1
+    const int lo = std::max(0, -floor_div(off, stride));
+    const int hi = std::min(out - 1, floor_div(in - 1 - off, stride));
+    return lo <= hi;
+}
+
+// The live taps of a convolution of `in` with `p` (kernel at most 64). Usable in constant
+// expressions: static_assert(conv2d_live_taps({16, 16, 2048}, aspp36).count() == 1).
+constexpr LiveTaps conv2d_live_taps(Shape in, Conv2dParams p) {
+    LiveTaps t;
+    t.kernel = p.kernel;
+    const Shape out = conv2d_out_shape(in, p);
+    for (int k = 0; k < p.kernel && k < 64; ++k) {
+        if (conv_tap_live(in.h, out.h, k, p.stride, p.padding, p.dilation)) t.rows |= std::uint64_t(1) << k;
+        if (conv_tap_live(in.w, out.w, k, p.stride, p.padding, p.dilation)) t.cols |= std::uint64_t(1) << k;
+    }
+    return t;
+}
+
+}  // namespace salt::backend
+
+namespace salt::backend::simd_kernels {
+
+inline constexpr int kMaxKernel = 8;  // larger kernels go to the reference backend
+
+struct ConvGeom {
+    int H, W, C;      // input
+    int OH, OW, CO;   // output
+    int k, s, p, d;
+    int ntaps = 0;                          // live taps, in ky-major order
+    std::array<int, kMaxKernel * kMaxKernel> tap{}, ty{}, tx{};  // tap index, ky*d - p, kx*d - p
+    bool dense_1x1 = false;                 // 1x1, stride 1, no padding: the tensor is the matrix
+
+    ConvGeom(Shape in, const Conv2dParams& cp, bool prune) {
+        H = in.h, W = in.w, C = in.c;
+        const Shape out = conv2d_out_shape(in, cp);
+        OH = out.h, OW = out.w, CO = cp.out_channels;
+        k = cp.kernel, s = cp.stride, p = cp.padding, d = cp.dilation;
+        const LiveTaps live = conv2d_live_taps(in, cp);
+        for (int ky = 0; ky < k; ++ky)
+            for (int kx = 0; kx < k; ++kx)
+                if (!prune || live.live(ky, kx)) {
+                    tap[ntaps] = ky * k + kx;
+                    ty[ntaps] = ky * d - p;
+                    tx[ntaps] = kx * d - p;
+                    ++ntaps;
+                }
+        dense_1x1 = k == 1 && s == 1 && p == 0;
+    }
+};
+
+// Forward A: row i = output pixel (n, oy, ox), depth kk = (live tap t, input channel c).
+struct ConvFwdA {
+    const ConvGeom* g;
+    const float* x;
+    void pack(int i0, int k0, int mc, int kc, float* dst) const {
+        const ConvGeom& G = *g;
+        const int opix = G.OH * G.OW;
+        for (int sidx = 0; sidx * kMR < mc; ++sidx) {
+            float* d = dst + std::size_t(sidx) * kc * kMR;
+            for (int r = 0; r < kMR; ++r) {
+                const int row = sidx * kMR + r;
+                if (row >= mc) {
+                    for (int k = 0; k < kc; ++k) d[k * kMR + r] = 0.f;
+                    continue;
+                }
+                const int i = i0 + row;
+                const int n = i / opix, rem = i % opix, oy = rem / G.OW, ox = rem % G.OW;
+                const int by = oy * G.s, bx = ox * G.s;
+                int k = k0;
+                while (k < k0 + kc) {
+                    const int t = k / G.C, c0 = k % G.C;
+                    const int len = std::min(G.C - c0, k0 + kc - k);
+                    const int iy = by + G.ty[t], ix = bx + G.tx[t];
+                    float* dd = d + std::size_t(k - k0) * kMR + r;
+                    if (iy >= 0 && iy < G.H && ix >= 0 && ix < G.W) {
+                        const float* src = x + ((std::size_t(n) * G.H + iy) * G.W + ix) * G.C + c0;
+                        for (int j = 0; j < len; ++j) dd[j * kMR] = src[j];
+                    } else {
+                        for (int j = 0; j < len; ++j) dd[j * kMR] = 0.f;
+                    }
+                    k += len;
+                }
+            }
+        }
+    }
+};
+
+// Forward B: depth kk = (live tap t, input channel c) -> weight row tap[t]*Cin + c.
+struct ConvFwdB {
+    const ConvGeom* g;
+    const float* w;
+    void pack(int k0, int n0, int kc, int nc, float* dst) const {
+        const ConvGeom& G = *g;
+        for (int sidx = 0; sidx * kNR < nc; ++sidx) {
+            const int cols = std::min(kNR, nc - sidx * kNR);
+            float* d = dst + std::size_t(sidx) * kc * kNR;
+            const int nb = n0 + sidx * kNR;
+            for (int k = 0; k < kc; ++k) {
+                const int kk = k0 + k;
+                const float* src = w + (std::size_t(G.tap[kk / G.C]) * G.C + kk % G.C) * G.CO + nb;
+                if (cols == kNR) {
+                    for (int v = 0; v < kNV; ++v)
+                        vfloat::load_unaligned(src + v * kLanes).store_aligned(d + k * kNR + v * kLanes);
+                } else {
+                    int c = 0;
+                    for (; c < cols; ++c) d[k * kNR + c] = src[c];
+                    for (; c < kNR; ++c) d[k * kNR + c] = 0.f;
+                }
+            }
+        }
+    }
+};
+
+// Data-gradient A: row i = input pixel (n, iy, ix), depth kk = (live tap t, output channel co):
+// dy at the output pixel that reads (iy, ix) through tap t, or 0 when there is none.
+struct ConvBwdDataA {
+    const ConvGeom* g;
+    const float* dy;
+    void pack(int i0, int k0, int mc, int kc, float* dst) const {
+        const ConvGeom& G = *g;
+        const int ipix = G.H * G.W;
+        for (int sidx = 0; sidx * kMR < mc; ++sidx) {
+            float* d = dst + std::size_t(sidx) * kc * kMR;
+            for (int r = 0; r < kMR; ++r) {
+                const int row = sidx * kMR + r;
+                if (row >= mc) {
+                    for (int k = 0; k < kc; ++k) d[k * kMR + r] = 0.f;
+                    continue;
+                }
+                const int i = i0 + row;
+                const int n = i / ipix, rem = i % ipix, iy = rem / G.W, ix = rem % G.W;
+                int k = k0;
+                while (k < k0 + kc) {
+                    const int t = k / G.CO, c0 = k % G.CO;
+                    const int len = std::min(G.CO - c0, k0 + kc - k);
+                    const int ny = iy - G.ty[t], nx = ix - G.tx[t];  // = oy*s, ox*s
+                    float* dd = d + std::size_t(k - k0) * kMR + r;
+                    const bool ok = ny >= 0 && nx >= 0 && ny % G.s == 0 && nx % G.s == 0 && ny / G.s < G.OH &&
+                                    nx / G.s < G.OW;
+                    if (ok) {
+                        const float* src =
+                            dy + ((std::size_t(n) * G.OH + ny / G.s) * G.OW + nx / G.s) * G.CO + c0;
+                        for (int j = 0; j < len; ++j) dd[j * kMR] = src[j];
+                    } else {
+                        for (int j = 0; j < len; ++j) dd[j * kMR] = 0.f;
+                    }
+                    k += len;
+                }
+            }
+        }
+    }
+};
+
+// Data-gradient B: B(kk = (t, co), ci) = w[(tap[t]*Cin + ci)*Cout + co] (W^T per tap).
+struct ConvBwdDataB {
+    const ConvGeom* g;
+    const float* w;
+    void pack(int k0, int n0, int kc, int nc, float* dst) const {
+        const ConvGeom& G = *g;
+        for (int sidx = 0; sidx * kNR < nc; ++sidx) {
+            const int cols = std::min(kNR, nc - sidx * kNR);
+            float* d = dst + std::size_t(sidx) * kc * kNR;
+            const int nb = n0 + sidx * kNR;
+            for (int c = 0; c < kNR; ++c) {
+                if (c >= cols) {
+                    for (int k = 0; k < kc; ++k) d[k * kNR + c] = 0.f;
+                    continue;
+                }
+                int k = k0;
+                while (k < k0 + kc) {
+                    const int t = k / G.CO, c0 = k % G.CO;
+                    const int len = std::min(G.CO - c0, k0 + kc - k);
+                    const float* src = w + (std::size_t(G.tap[t]) * G.C + nb + c) * G.CO + c0;
+                    float* dd = d + std::size_t(k - k0) * kNR + c;
+                    for (int j = 0; j < len; ++j) dd[j * kNR] = src[j];
+                    k += len;
+                }
+            }
+        }
+    }
+};
+
+// Weight-gradient A: row i = (live tap t0 + i / Cin, channel i % Cin), depth k = output pixel:
+// x at the input pixel that output pixel k reads through that tap, or 0 in the padding.
+struct ConvWgradA {
+    const ConvGeom* g;
+    const float* x;
+    int t0;  // first live tap of this GEMM's run of taps
+    void pack(int i0, int k0, int mc, int kc, float* dst) const {
+        const ConvGeom& G = *g;
+        const int opix = G.OH * G.OW;
+        for (int k = 0; k < kc; ++k) {
+            const int pix = k0 + k;
+            const int n = pix / opix, rem = pix % opix, oy = rem / G.OW, ox = rem % G.OW;
+            const int by = oy * G.s, bx = ox * G.s;
+            int i = i0;
+            while (i < i0 + mc) {
+                const int t = t0 + i / G.C, c0 = i % G.C;
+                const int len = std::min(G.C - c0, i0 + mc - i);
+                const int iy = by + G.ty[t], ix = bx + G.tx[t];
+                const bool ok = iy >= 0 && iy < G.H && ix >= 0 && ix < G.W;
+                const float* src = ok ? x + ((std::size_t(n) * G.H + iy) * G.W + ix) * G.C + c0 : nullptr;
+                int row = i - i0, strip = row / kMR, lane = row % kMR;
+                float* d = dst + std::size_t(strip) * kc * kMR + std::size_t(k) * kMR;
+                for (int j = 0; j < len; ++j) {
+                    d[lane] = ok ? src[j] : 0.f;
+                    if (++lane == kMR) lane = 0, d += std::size_t(kc) * kMR;
+                }
+                i += len;
+            }
+            // zero the padding rows of the last strip
+            for (int row = mc; row % kMR != 0; ++row)
+                dst[std::size_t(row / kMR) * kc * kMR + std::size_t(k) * kMR + row % kMR] = 0.f;
+        }
+    }
+};
+
+inline void conv2d_forward_impl(Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
+                                const float* bias, float* y, bool prune) {
+    const ConvGeom g(in, p, prune);
+    const int M = batch * g.OH * g.OW, N = g.CO, K = g.ntaps * g.C;
+    const float* b = bias;  // as the reference: a non-null bias is added whatever p.bias says
+    if (g.dense_1x1) {
+        gemm(M, N, K, DenseA{x, g.C}, DenseB{w, g.CO}, y, g.CO, false, b);
+    } else if (g.ntaps == g.k * g.k) {
+        gemm(M, N, K, ConvFwdA{&g, x}, DenseB{w, g.CO}, y, g.CO, false, b);
+    } else {
+        gemm(M, N, K, ConvFwdA{&g, x}, ConvFwdB{&g, w}, y, g.CO, false, b);
+    }
+}
+
+// Data gradient for very few input channels (the stem's single grey channel): N = Cin would fill a
+// fraction of a register strip, so compute each dx element as dot products over Cout (contiguous
+// in both dy and the HWIO weights), threads over input rows.
+inline void conv2d_backward_data_small_cin(const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
+    const int CO = g.CO;
+    parallel_for(batch * g.H, std::size_t(batch) * g.H * g.W * g.ntaps * CO * g.C, [&](int job) {
+        const int n = job / g.H, iy = job % g.H;
+        for (int ix = 0; ix < g.W; ++ix) {
+            float* dxp = dx + ((std::size_t(n) * g.H + iy) * g.W + ix) * g.C;
+            for (int ci = 0; ci < g.C; ++ci) {
+                vfloat acc(0.f);
+                float tail = 0.f;
+                for (int t = 0; t < g.ntaps; ++t) {
+                    const int ny = iy - g.ty[t], nx = ix - g.tx[t];
+                    if (ny < 0 || nx < 0 || ny % g.s != 0 || nx % g.s != 0 || ny / g.s >= g.OH || nx / g.s >= g.OW)
+                        continue;
+                    const float* gp = dy + ((std::size_t(n) * g.OH + ny / g.s) * g.OW + nx / g.s) * CO;
+                    const float* wp = w + (std::size_t(g.tap[t]) * g.C + ci) * CO;
+                    int co = 0;
+                    for (; co + kLanes <= CO; co += kLanes)
+                        acc = xsimd::fma(vfloat::load_unaligned(gp + co), vfloat::load_unaligned(wp + co), acc);
+                    for (; co < CO; ++co) tail += gp[co] * wp[co];
+                }
+                dxp[ci] = xsimd::hadd(acc) + tail;
+            }
+        }
+    });
+}
+
+inline void conv2d_backward_data_impl(Shape in, int batch, const Conv2dParams& p, const float* dy, const float* w,
+                                      float* dx, bool prune) {
+    const ConvGeom g(in, p, prune);
+    const int M = batch * g.H * g.W, N = g.C, K = g.ntaps * g.CO;
+    if (g.C <= 4 && g.CO >= kLanes) {
+        conv2d_backward_data_small_cin(g, batch, dy, w, dx);
+    } else if (g.dense_1x1) {
+        gemm(M, N, K, DenseA{dy, g.CO}, DenseB{w, g.CO, true}, dx, g.C, false);
+    } else {
+        gemm(M, N, K, ConvBwdDataA{&g, dy}, ConvBwdDataB{&g, w}, dx, g.C, false);
+    }
+}
+
+inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams& p, const float* x, const float* dy,
+                                        float* dw, float* dbias, bool prune) {
+    const ConvGeom g(in, p, prune);
+    const int P = batch * g.OH * g.OW;
+    if (g.dense_1x1) {
+        gemm(g.C, g.CO, P, DenseA{x, g.C, true}, DenseB{dy, g.CO}, dw, g.CO, true);
+    } else {
+        // One GEMM per run of consecutive live taps: each run is a contiguous block of rows of dW.
+        int t = 0;
+        while (t < g.ntaps) {
+            int e = t + 1;
+            while (e < g.ntaps && g.tap[e] == g.tap[e - 1] + 1) ++e;
+            float* dwp = dw + std::size_t(g.tap[t]) * g.C * g.CO;
+            gemm((e - t) * g.C, g.CO, P, ConvWgradA{&g, x, t}, DenseB{dy, g.CO}, dwp, g.CO, true);
+            t = e;
+        }
+    }
+    if (dbias) {
+        // Column sums of dY, threads over column blocks (each column summed in a fixed order).
+        const int CO = g.CO;
+        const int blocks = (CO + kLanes - 1) / kLanes;
+#pragma omp parallel for schedule(static) if (std::size_t(P) * CO > 32768 && !omp_in_parallel())
+        for (int bk = 0; bk < blocks; ++bk) {
+            const int c0 = bk * kLanes;
+            if (c0 + kLanes <= CO) {
+                vfloat acc(0.f);
+                for (int r = 0; r < P; ++r) acc += vfloat::load_unaligned(dy + std::size_t(r) * CO + c0);
+                alignas(64) float tmp[kLanes];
+                acc.store_aligned(tmp);
+                for (int j = 0; j < kLanes; ++j) dbias[c0 + j] += tmp[j];
+            } else {
+                for (int c = c0; c < CO; ++c) {
+                    float s = 0.f;
+                    for (int r = 0; r < P; ++r) s += dy[std::size_t(r) * CO + c];
+                    dbias[c] += s;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace salt::backend::simd_kernels
+
+namespace salt::ops {
+
+inline void conv2d_forward(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
+                           const float* bias, float* y) {
+    if (p.kernel > backend::simd_kernels::kMaxKernel)
+        return conv2d_forward(backend::reference{}, in, batch, p, x, w, bias, y);
+    constexpr const char* op = "conv2d_forward";
+    detail::check_conv2d(op, in, batch, p);
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, w, "w");
+    detail::check_ptr(op, y, "y");
+    if (p.bias && bias == nullptr) detail::fail(op, "params.bias is true but the bias pointer is null");
+    backend::simd_kernels::conv2d_forward_impl(in, batch, p, x, w, bias, y, true);
+}
+
+inline void conv2d_backward_data(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* dy,
+                                 const float* w, float* dx) {
+    if (p.kernel > backend::simd_kernels::kMaxKernel)
+        return conv2d_backward_data(backend::reference{}, in, batch, p, dy, w, dx);
+    constexpr const char* op = "conv2d_backward_data";
+    detail::check_conv2d(op, in, batch, p);
+    detail::check_ptr(op, dy, "dy");
+    detail::check_ptr(op, w, "w");
+    detail::check_ptr(op, dx, "dx");
+    backend::simd_kernels::conv2d_backward_data_impl(in, batch, p, dy, w, dx, true);
+}
+
+inline void conv2d_backward_params(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* x,
+                                   const float* dy, float* dw, float* dbias) {
+    if (p.kernel > backend::simd_kernels::kMaxKernel)
+        return conv2d_backward_params(backend::reference{}, in, batch, p, x, dy, dw, dbias);
+    constexpr const char* op = "conv2d_backward_params";
+    detail::check_conv2d(op, in, batch, p);
+    detail::check_ptr(op, x, "x");
+    detail::check_ptr(op, dy, "dy");
+    detail::check_ptr(op, dw, "dw");
+    backend::simd_kernels::conv2d_backward_params_impl(in, batch, p, x, dy, dw, dbias, true);
+}
+
+}  // namespace salt::ops
