@@ -14,6 +14,7 @@
 
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
+#include "salt/nn/parameter.hpp"
 
 namespace salt::nn {
 
