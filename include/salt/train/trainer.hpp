@@ -1,0 +1,432 @@
+// salt/train/trainer.hpp — training DeepLabV3 on a TGS-layout data set: epochs of shuffled,
+// augmented batches, Adam(W), validation each epoch, best-model checkpoint, early stopping,
+// ReduceLROnPlateau, a CSV log, curves, a progress line — and checkpoints that survive kill -9.
+//
+// Reproducibility: the batch order and augmentation are functions of (seed, epoch, sample), and the
+// dropout generator is reseeded from (seed, epoch) at the start of every epoch, so a run resumed
+// from its last end-of-epoch checkpoint retraces exactly the epochs an uninterrupted run would
+// (with the same thread count: the kernels are deterministic for a given number of threads).
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "salt/data/batch.hpp"
+#include "salt/data/split.hpp"
+#include "salt/data/tgs.hpp"
+#include "salt/io/draw.hpp"
+#include "salt/io/file.hpp"
+#include "salt/io/png.hpp"
+#include "salt/io/safetensors.hpp"
+#include "salt/models/weights.hpp"
+#include "salt/train/inference.hpp"
+#include "salt/train/loss.hpp"
+#include "salt/train/metrics.hpp"
+#include "salt/train/optimizer.hpp"
+#include "salt/train/schedule.hpp"
+
+namespace salt::train {
+
+struct TrainOptions {
+    std::filesystem::path out;       // the run directory
+    int epochs = 30;
+    int batch = 8;
+    double lr = 1e-3;
+    double weight_decay = 0.0;
+    bool decoupled_weight_decay = false;  // AdamW
+    LossKind loss = LossKind::bce_dice;
+    double val_fraction = 0.15;
+    double test_fraction = 0.0;
+    std::uint64_t seed = 1;
+    bool augment = true;
+    std::string monitor = "val_map";      // val_map | val_iou | val_dice | val_loss
+    int early_stop_patience = 8;          // epochs without improvement of `monitor`; 0 = never stop
+    int plateau_patience = 3;             // ReduceLROnPlateau on `monitor`
+    double plateau_factor = 0.5;
+    double min_lr = 1e-6;
+    bool resume = false;
+    bool resume_with_new_lr = false;      // on resume, use `lr` instead of the checkpoint's learning rate
+    long max_steps_per_epoch = 0;         // 0 = the whole training split (for smoke tests)
+    double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
+    bool progress = true;                 // the progress line on stderr
+    std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
+};
+
+struct EpochRecord {
+    int epoch = 0;
+    double lr = 0, train_loss = 0, val_loss = 0, val_iou = 0, val_dice = 0, val_map = 0, seconds = 0, images_per_s = 0;
+};
+
+struct TrainResult {
+    std::vector<EpochRecord> history;
+    double best = 0;
+    int best_epoch = -1;
+    std::string stopped_because;
+    bool failed = false;  // a non-finite loss
+};
+
+class TrainError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+namespace detail {
+
+inline std::string format_duration(double s) {
+    char b[32];
+    if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", int(s / 3600), int(std::fmod(s, 3600) / 60));
+    else if (s >= 60) std::snprintf(b, sizeof b, "%dm%02ds", int(s / 60), int(std::fmod(s, 60)));
+    else std::snprintf(b, sizeof b, "%.0fs", s);
+    return b;
+}
+
+inline double monitor_value(const EpochRecord& r, const std::string& m) {
+    if (m == "val_map") return r.val_map;
+    if (m == "val_iou") return r.val_iou;
+    if (m == "val_dice") return r.val_dice;
+    if (m == "val_loss") return r.val_loss;
+    throw std::invalid_argument("unknown monitor '" + m + "' (val_map, val_iou, val_dice or val_loss)");
+}
+
+inline std::string log_csv(const std::vector<EpochRecord>& h) {
+    std::string s = "epoch,lr,train_loss,val_loss,val_iou,val_dice,val_map,seconds,images_per_s\n";
+    char b[256];
+    for (const auto& r : h) {
+        std::snprintf(b, sizeof b, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f\n", r.epoch, r.lr, r.train_loss, r.val_loss,
+                      r.val_iou, r.val_dice, r.val_map, r.seconds, r.images_per_s);
+        s += b;
+    }
+    return s;
+}
+
+inline void write_curves(const std::filesystem::path& path, const std::vector<EpochRecord>& h) {
+    io::Series train_loss{"train loss", {}, io::kCyan}, val_loss{"val loss", {}, io::kYellow};
+    io::Series iou{"val IoU", {}, io::kGreen}, map{"val mAP", {}, io::kRed};
+    for (const auto& r : h) {
+        train_loss.y.push_back(r.train_loss), val_loss.y.push_back(r.val_loss);
+        iou.y.push_back(r.val_iou), map.y.push_back(r.val_map);
+    }
+    const auto img = io::stack_vertical({io::line_chart({train_loss, val_loss}, "loss per epoch", 480, 240),
+                                         io::line_chart({iou, map}, "validation IoU and TGS mAP per epoch", 480, 240)});
+    io::write_png(path, img);
+}
+
+}  // namespace detail
+
+// Trains a Model (a DeepLabV3 instantiation with one class) on backend B.
+template <class Model, class B>
+class Trainer {
+    static constexpr Shape In = Model::in_shape, Out = Model::out_shape;
+    static_assert(Out.c == 1, "Trainer: binary segmentation needs a model with one class");
+    static_assert(In.h == In.w, "Trainer: the model's input must be square");
+
+public:
+    Trainer(const data::TgsDataset& ds, TrainOptions opt) : ds_(ds), opt_(std::move(opt)) {
+        if (opt_.batch < 2)
+            throw std::invalid_argument("the batch must be at least 2 (BatchNorm in training mode needs more than one "
+                                        "value per channel in ASPP's pooling branch)");
+        if (opt_.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
+        if (!(opt_.lr > 0)) throw std::invalid_argument("--lr must be positive");
+        detail::monitor_value({}, opt_.monitor);  // validates the name
+        pre_.size = In.h;
+        pre_.depth_channel = In.c == 2;
+        if (In.c != 1 && In.c != 2) throw std::invalid_argument("Trainer: the model must take 1 channel (image) or 2 (image, depth)");
+        if (ds_.size > In.h) pre_.fit = data::Fit::resize;
+    }
+
+    const Preprocess& preprocess() const { return pre_; }
+
+    TrainResult run() {
+        namespace fs = std::filesystem;
+        fs::create_directories(opt_.out);
+        const fs::path split_path = opt_.out / "split.txt", ckpt_path = opt_.out / "last.ckpt";
+        const fs::path best_path = opt_.out / "best.safetensors", log_path = opt_.out / "log.csv";
+        const fs::path curves_path = opt_.out / "curves.png";
+
+        // The split: read back when resuming (or when the run directory has one), else made and written.
+        data::Split split;
+        if (fs::exists(split_path)) split = data::read_split(split_path);
+        else {
+            if (opt_.resume) throw TrainError(split_path.string() + ": cannot resume, the run has no split file");
+            split = data::stratified_split(ds_.ids(), ds_.coverage_classes(),
+                                           data::SplitFractions{opt_.val_fraction, opt_.test_fraction},
+                                           opt_.seed);
+            data::write_split(split_path, split);
+        }
+        const auto train_idx = data::indices_of(ds_, split, data::Part::train);
+        const auto val_idx = data::indices_of(ds_, split, data::Part::val);
+        if (train_idx.size() < std::size_t(opt_.batch))
+            throw TrainError("the training split has " + std::to_string(train_idx.size()) + " images, fewer than one batch of " +
+                             std::to_string(opt_.batch));
+        pre_.norm = data::compute_normalisation(ds_, train_idx);
+
+        auto model = std::make_unique<Model>(opt_.seed);
+        AdamOptions aopt;
+        aopt.lr = opt_.lr;
+        aopt.weight_decay = opt_.weight_decay;
+        aopt.decoupled = opt_.decoupled_weight_decay;
+        Adam<float> adam(*model, aopt);
+        PlateauOptions popt;
+        popt.mode = opt_.monitor == "val_loss" ? PlateauOptions::Mode::min : PlateauOptions::Mode::max;
+        popt.factor = opt_.plateau_factor;
+        popt.patience = opt_.plateau_patience;
+        popt.min_lr = opt_.min_lr;
+        ReduceLROnPlateau plateau(opt_.lr, popt);
+
+        TrainResult result;
+        result.best = popt.mode == PlateauOptions::Mode::max ? -1e300 : 1e300;
+        int start_epoch = 0, bad_epochs = 0;
+        if (opt_.resume) {
+            if (!fs::exists(ckpt_path)) throw TrainError(ckpt_path.string() + ": cannot resume, no checkpoint");
+            const auto ck = io::SafetensorsFile::read(ckpt_path);
+            load_checkpoint(ck, *model, adam, plateau, result, start_epoch, bad_epochs);
+            if (fs::exists(log_path)) result.history = read_log(log_path, start_epoch);
+            if (opt_.resume_with_new_lr) adam.set_lr(opt_.lr);
+            say("resuming %s after epoch %d (best %s %.4f at epoch %d)\n", opt_.out.c_str(), start_epoch, opt_.monitor.c_str(),
+                result.best, result.best_epoch);
+        }
+
+        data::BatchOptions bo;
+        bo.batch_size = opt_.batch;
+        bo.size = In.h;
+        bo.fit = pre_.fit;
+        bo.shuffle = true;
+        bo.drop_last = true;  // every step sees a full batch: BN statistics stay comparable
+        bo.depth_channel = pre_.depth_channel;
+        bo.augment = opt_.augment;
+        bo.seed = opt_.seed;
+        bo.norm = pre_.norm;
+        data::BatchLoader train_loader(ds_, train_idx, bo);
+        data::BatchOptions vo = bo;
+        vo.shuffle = false, vo.drop_last = false, vo.augment = false;
+        data::BatchLoader val_loader(ds_, val_idx, vo);
+
+        Workspace<typename B::memory> ws(std::max(Model::workspace_bytes(opt_.batch, nn::Mode::train),
+                                                  Model::workspace_bytes(opt_.batch, nn::Mode::eval)));
+        std::vector<float> dlogits(Out.size() * std::size_t(opt_.batch));
+        const auto started = std::chrono::steady_clock::now();
+        const std::size_t steps_per_epoch =
+            opt_.max_steps_per_epoch > 0 ? std::min<std::size_t>(train_loader.batches_per_epoch(), std::size_t(opt_.max_steps_per_epoch))
+                                         : train_loader.batches_per_epoch();
+        say("training %zu images (%zu steps of %d per epoch), validating on %zu; run directory %s\n", train_idx.size(),
+            steps_per_epoch, opt_.batch, val_idx.size(), opt_.out.c_str());
+
+        for (int epoch = start_epoch + 1; epoch <= opt_.epochs; ++epoch) {
+            const auto t0 = std::chrono::steady_clock::now();
+            Rng dropout_rng(opt_.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(epoch));
+            nn::Context<B> ctx{ws, nn::Mode::train, &dropout_rng};
+            train_loader.start_epoch(std::uint64_t(epoch));
+            data::Batch batch;
+            double loss_sum = 0;
+            std::size_t step = 0, images = 0;
+            while (step < steps_per_epoch && train_loader.next(batch)) {
+                ws.reset();
+                adam.zero_grad();
+                auto logits = model->forward(TensorView<const float, In>(batch.images.data(), batch.count), ctx).out;
+                const std::size_t n = logits.size();
+                const double loss = compute_loss(opt_.loss, std::span<const float>(logits.data(), n),
+                                                 std::span<const float>(batch.masks.data(), n),
+                                                 std::span<float>(dlogits.data(), n), batch.count);
+                if (!std::isfinite(loss)) {
+                    result.failed = true;
+                    result.stopped_because = "the loss became " + std::to_string(loss) + " at epoch " + std::to_string(epoch) +
+                                             ", step " + std::to_string(step + 1) + "; the last good checkpoint is " +
+                                             ckpt_path.string();
+                    if (opt_.progress) std::fputc('\n', stderr);
+                    return result;
+                }
+                auto dy = ctx.template take<float, Out>(batch.count);
+                std::copy_n(dlogits.data(), n, dy.data());
+                model->backward(dy, ctx);
+                adam.step();
+                loss_sum += loss;
+                ++step;
+                images += std::size_t(batch.count);
+                progress(epoch, step, steps_per_epoch, loss_sum / double(step), images, t0);
+            }
+            if (opt_.progress) std::fputc('\n', stderr);
+            const double train_seconds = seconds_since(t0);
+
+            EpochRecord rec;
+            rec.epoch = epoch;
+            rec.lr = adam.lr();
+            rec.train_loss = loss_sum / double(std::max<std::size_t>(step, 1));
+            validate(*model, ws, val_loader, rec);
+            rec.seconds = seconds_since(t0);
+            rec.images_per_s = double(images) / std::max(train_seconds, 1e-9);
+            result.history.push_back(rec);
+            const double metric = detail::monitor_value(rec, opt_.monitor);
+            const bool improved = popt.mode == PlateauOptions::Mode::max ? metric > result.best : metric < result.best;
+            if (improved) {
+                result.best = metric, result.best_epoch = epoch, bad_epochs = 0;
+                auto meta = models::config_metadata<Model>();
+                for (auto& [k, v] : pre_.metadata()) meta[k] = v;
+                meta["salt.epoch"] = std::to_string(epoch);
+                meta["salt." + opt_.monitor] = std::to_string(metric);
+                models::save_weights(*model, best_path, meta);
+            } else {
+                ++bad_epochs;
+            }
+            const double new_lr = plateau.step(metric);
+            if (new_lr != adam.lr()) {
+                say("  %s did not improve for %d epochs: learning rate %.3g -> %.3g\n", opt_.monitor.c_str(),
+                    popt.patience + 1, adam.lr(), new_lr);
+                adam.set_lr(new_lr);
+            }
+            say("epoch %d/%d  lr %.3g  train loss %.4f  val loss %.4f  IoU %.4f  Dice %.4f  mAP %.4f  %.1f img/s  %s%s\n",
+                epoch, opt_.epochs, rec.lr, rec.train_loss, rec.val_loss, rec.val_iou, rec.val_dice, rec.val_map,
+                rec.images_per_s, detail::format_duration(rec.seconds).c_str(), improved ? "  (best so far)" : "");
+            // The log, the curves and then the checkpoint: each replaced atomically.
+            io::write_file_atomic(log_path, detail::log_csv(result.history));
+            detail::write_curves(curves_path, result.history);
+            save_checkpoint(ckpt_path, *model, adam, plateau, result, epoch, bad_epochs);
+            if (opt_.after_epoch) opt_.after_epoch(epoch);
+
+            if (opt_.early_stop_patience > 0 && bad_epochs >= opt_.early_stop_patience) {
+                result.stopped_because = "early stopping: " + opt_.monitor + " did not improve for " +
+                                         std::to_string(bad_epochs) + " epochs";
+                break;
+            }
+            if (opt_.max_minutes > 0 && seconds_since(started) > opt_.max_minutes * 60) {
+                result.stopped_because = "the time limit of " + std::to_string(opt_.max_minutes) + " minutes";
+                break;
+            }
+        }
+        if (result.stopped_because.empty()) result.stopped_because = "all epochs done";
+        return result;
+    }
+
+private:
+    static double seconds_since(std::chrono::steady_clock::time_point t) {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    }
+
+    template <class... A>
+    void say(const char* fmt, A... a) const {
+        if (!opt_.progress) return;
+        std::fprintf(stderr, fmt, a...);
+    }
+
+    void progress(int epoch, std::size_t step, std::size_t steps, double loss, std::size_t images,
+                  std::chrono::steady_clock::time_point t0) const {
+        if (!opt_.progress) return;
+        const double s = seconds_since(t0);
+        const double eta = s / double(step) * double(steps - step);
+        const int width = 24, filled = int(double(width) * double(step) / double(steps));
+        std::string bar(std::size_t(filled), '#');
+        bar.resize(std::size_t(width), '.');
+        std::fprintf(stderr, "\repoch %d/%d [%s] %zu/%zu  loss %.4f  %.1f img/s  ETA %s   ", epoch, opt_.epochs, bar.c_str(),
+                     step, steps, loss, double(images) / std::max(s, 1e-9), detail::format_duration(eta).c_str());
+        std::fflush(stderr);
+    }
+
+    void validate(Model& model, Workspace<typename B::memory>& ws, data::BatchLoader& loader, EpochRecord& rec) {
+        loader.start_epoch(0);
+        data::Batch batch;
+        MetricAccumulator acc;
+        double loss_sum = 0;
+        std::size_t batches = 0;
+        std::vector<float> logits(Out.size() * std::size_t(opt_.batch));
+        const int w = ds_.size, h = ds_.size;
+        while (loader.next(batch)) {
+            predict_logits<Model, B>(model, ws, batch.images.data(), batch.count, false, logits.data());
+            const std::size_t n = Out.size() * std::size_t(batch.count);
+            loss_sum += compute_loss(opt_.loss, std::span<const float>(logits.data(), n),
+                                     std::span<const float>(batch.masks.data(), n), std::span<float>(), batch.count);
+            ++batches;
+            // Metrics on the original 101x101 masks, from predictions mapped back exactly.
+            for (int b = 0; b < batch.count; ++b) {
+                const auto back = map_back(std::span<const float>(logits.data() + Out.size() * std::size_t(b), Out.size()), pre_, w, h);
+                const auto& truth = ds_.samples[batch.indices[std::size_t(b)]].mask;
+                acc.add(std::span<const float>(back), MaskEncoding::logit, std::span<const std::uint8_t>(truth), 1);
+            }
+        }
+        const auto r = acc.result();
+        rec.val_loss = batches ? loss_sum / double(batches) : 0;
+        rec.val_iou = r.iou_global;
+        rec.val_dice = r.dice_global;
+        rec.val_map = r.tgs;
+    }
+
+    // The checkpoint: the model's tensors under "model.", Adam's state, the plateau schedule, and the
+    // trainer's own state (epoch, best, bad epochs, best epoch), written atomically.
+    void save_checkpoint(const std::filesystem::path& path, Model& model, const Adam<float>& adam,
+                         const ReduceLROnPlateau& plateau, const TrainResult& result, int epoch, int bad_epochs) const {
+        io::SafetensorsWriter w;
+        model.visit([&](const auto& p) {
+            if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
+                w.add_i64("model." + p.name, {}, p.counter);
+                return;
+            }
+            // Kernel layout (HWIO for conv weights): a checkpoint is salt's own, read back by salt.
+            w.add_f32("model." + p.name, {std::int64_t(p.count)}, p.value);
+        });
+        adam.save(w, "adam");
+        plateau.save(w, "plateau");
+        const std::int64_t state[4] = {epoch, bad_epochs, result.best_epoch, std::int64_t(opt_.seed)};
+        w.add_i64("trainer.state", {4}, state);
+        w.add_f64("trainer.best", {1}, &result.best);
+        auto meta = models::config_metadata<Model>();
+        for (auto& [k, v] : pre_.metadata()) meta[k] = v;
+        for (auto& [k, v] : meta) w.set_metadata(k, v);
+        w.write(path);
+    }
+
+    void load_checkpoint(const io::SafetensorsFile& ck, Model& model, Adam<float>& adam, ReduceLROnPlateau& plateau,
+                         TrainResult& result, int& epoch, int& bad_epochs) const {
+        const auto expect = models::config_metadata<Model>();
+        for (const auto& [k, v] : expect) {
+            const auto it = ck.metadata().find(k);
+            if (it == ck.metadata().end() || it->second != v)
+                throw TrainError(ck.source() + ": the checkpoint was made with " + k + "=" +
+                                 (it == ck.metadata().end() ? "?" : it->second) + ", this run has " + v);
+        }
+        model.visit([&](const auto& p) {
+            const std::string name = "model." + p.name;
+            if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
+                *p.counter = ck.to_int64(name).at(0);
+                return;
+            }
+            const auto v = ck.to_float(name, {std::int64_t(p.count)});
+            std::copy(v.begin(), v.end(), p.value);
+        });
+        adam.load(ck, "adam");
+        plateau.load(ck, "plateau");
+        const auto st = ck.to_int64("trainer.state");
+        if (st.size() != 4) throw TrainError(ck.source() + ": malformed trainer.state");
+        if (std::uint64_t(st[3]) != opt_.seed)
+            throw TrainError(ck.source() + ": the checkpoint was made with --seed " + std::to_string(st[3]) +
+                             "; resume with the same seed");
+        epoch = int(st[0]), bad_epochs = int(st[1]), result.best_epoch = int(st[2]);
+        result.best = ck.to_double("trainer.best").at(0);
+    }
+
+    static std::vector<EpochRecord> read_log(const std::filesystem::path& path, int up_to_epoch) {
+        std::vector<EpochRecord> h;
+        std::istringstream in(io::read_file_text(path));
+        std::string line;
+        std::getline(in, line);  // header
+        while (std::getline(in, line)) {
+            EpochRecord r;
+            if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &r.epoch, &r.lr, &r.train_loss, &r.val_loss,
+                            &r.val_iou, &r.val_dice, &r.val_map, &r.seconds, &r.images_per_s) == 9 &&
+                r.epoch <= up_to_epoch)
+                h.push_back(r);
+        }
+        return h;
+    }
+
+    const data::TgsDataset& ds_;
+    TrainOptions opt_;
+    Preprocess pre_;
+};
+
+}  // namespace salt::train
