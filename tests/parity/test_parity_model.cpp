@@ -85,7 +85,8 @@ void model_parity(const char* case_dir) {
         CHECK(tally.tensors > 300);
         WARN("parity " << case_dir << ": " << tally.tensors << " tensors, worst rel L2 vs torch f32 " << tally.worst
                        << " (" << tally.worst_name << "), " << tally.via_f64 << " judged against float64, where salt's error is at most "
-                       << tally.worst_f64_ratio << " x torch f32's");
+                       << tally.worst_f64_ratio << " x torch f32's; " << tally.kink_outliers
+                       << " with a ReLU-kink outlier left out");
     }
 }
 
