@@ -29,5 +29,13 @@ Args info_args();
 int cmd_info(int argc, char** argv);
 Args forward_args();
 int cmd_forward(int argc, char** argv);
+Args train_args();
+int cmd_train(int argc, char** argv);
+Args eval_args();
+int cmd_eval(int argc, char** argv);
+Args predict_args();
+int cmd_predict(int argc, char** argv);
+Args bench_args();
+int cmd_bench(int argc, char** argv);
 
 }  // namespace salt::cli

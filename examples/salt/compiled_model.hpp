@@ -8,12 +8,16 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "salt/data/tgs.hpp"
+#include "salt/io/image.hpp"
 #include "salt/io/safetensors.hpp"
 #include "salt/models/deeplabv3.hpp"
+#include "salt/train/trainer.hpp"
 
 namespace salt::cli {
 
@@ -26,6 +30,18 @@ public:
     // In train mode BN uses batch statistics (and dropout is off unless keep_dropout).
     virtual std::vector<float> forward_nchw(const io::SafetensorsFile& weights, const std::vector<float>& input,
                                             int batch, bool train_mode) const = 0;
+    // Trains from scratch (or resumes) on a data set; see salt/train/trainer.hpp.
+    virtual train::TrainResult train(const data::TgsDataset& ds, const train::TrainOptions& opt) const = 0;
+    // Logits for each image, prepared as the weights' metadata says and mapped back to the image's
+    // own size; `depths` may be empty when the model takes no depth channel. `progress` is called
+    // with the number of images done.
+    virtual std::vector<std::vector<float>> predict(const io::SafetensorsFile& weights,
+                                                    const std::vector<const io::Image8*>& images,
+                                                    const std::vector<float>& depths, bool tta,
+                                                    const std::function<void(std::size_t)>& progress) const = 0;
+    // Seconds per call of a forward pass (eval) at `batch`, or of a training step, median of `reps`.
+    virtual double time_forward(int batch, int reps) const = 0;
+    virtual double time_train_step(int batch, int reps) const = 0;
 };
 
 std::string config_name(const models::DeepLabV3Config& c);
@@ -36,5 +52,8 @@ const std::vector<std::unique_ptr<CompiledModel>>& compiled_models();
 // The compiled model with this input size, channels and output stride (classes 1, ResNet-50, no
 // aux), or a std::invalid_argument whose message lists what is compiled in.
 const CompiledModel& find_compiled_model(int height, int width, int channels, int output_stride);
+
+// The compiled model a weights file was trained with (from its salt.* metadata).
+const CompiledModel& model_for_weights(const io::SafetensorsFile& weights);
 
 }  // namespace salt::cli

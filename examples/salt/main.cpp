@@ -22,6 +22,10 @@ const Command kCommands[] = {
     {"stats", "print data set statistics (counts, coverage, depth, intensity)", salt::cli::cmd_stats, salt::cli::stats_args},
     {"info", "print the layers, parameters and memory of a compiled DeepLabV3-ResNet50", salt::cli::cmd_info, salt::cli::info_args},
     {"forward", "run the model on an NCHW NPY batch and write the logits (check against PyTorch)", salt::cli::cmd_forward, salt::cli::forward_args},
+    {"train", "train DeepLabV3-ResNet50 on a TGS-layout data set (or a synthetic one)", salt::cli::cmd_train, salt::cli::train_args},
+    {"eval", "IoU, Dice, precision, recall and TGS mAP of trained weights", salt::cli::cmd_eval, salt::cli::eval_args},
+    {"predict", "mask PNGs and a Kaggle submission CSV for a directory of images", salt::cli::cmd_predict, salt::cli::predict_args},
+    {"bench", "time inference and a training step of the full model", salt::cli::cmd_bench, salt::cli::bench_args},
 };
 
 void print_top_usage(std::FILE* to) {

@@ -1,0 +1,42 @@
+// salt bench [--batch N] [--reps R] [--threads T]: times the full model as users run it —
+// inference at batch 1 and at --batch, and a training step (forward, BCE+Dice, backward, Adam) at
+// --batch — on the compiled 1-channel 128x128 output-stride-8 model, one line per case.
+#include <omp.h>
+
+#include <cstdio>
+
+#include "commands.hpp"
+#include "compiled_model.hpp"
+
+namespace salt::cli {
+
+Args bench_args() {
+    Args a("bench", "Time DeepLabV3-ResNet50 (1 channel, 128x128, output stride 8): inference and a training step.");
+    a.option("batch", "N", "batch for the batched inference and the training step", "8");
+    a.option("reps", "R", "timed repetitions per case (the median is reported)", "5");
+    a.option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or all cores)", "0");
+    return a;
+}
+
+int cmd_bench(int argc, char** argv) {
+    Args a = bench_args();
+    a.parse(argc, argv);
+    const int batch = int(a.get_int("batch", 2, 256)), reps = int(a.get_int("reps", 1, 1000));
+    if (const int t = int(a.get_int("threads", 0, 1024)); t > 0) omp_set_num_threads(t);
+    const auto& m = find_compiled_model(128, 128, 1, 8);
+    std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %d threads, median of %d runs after one warm-up\n",
+                 omp_get_max_threads(), reps);
+    auto line = [&](const char* what, int b, double s) {
+        std::printf("%-34s batch %3d  %9.1f ms  %8.2f images/s\n", what, b, s * 1e3, double(b) / s);
+        std::fflush(stdout);
+    };
+    std::fprintf(stderr, "  inference, batch 1 ...\n");
+    line("inference", 1, m.time_forward(1, reps));
+    std::fprintf(stderr, "  inference, batch %d ...\n", batch);
+    line("inference", batch, m.time_forward(batch, reps));
+    std::fprintf(stderr, "  training step, batch %d ...\n", batch);
+    line("training step (fwd+BCE+Dice+bwd+Adam)", batch, m.time_train_step(batch, reps));
+    return 0;
+}
+
+}  // namespace salt::cli

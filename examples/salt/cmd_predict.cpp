@@ -1,0 +1,103 @@
+// salt predict --weights W --images DIR --out DIR [--submission FILE] [--tta] [--threshold T]:
+// a mask PNG (8-bit, 0/255, the input's own size, the input's name) for every PNG in DIR, and
+// optionally a Kaggle submission CSV (id,rle_mask).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "compiled_model.hpp"
+#include "salt/data/tgs.hpp"
+#include "salt/io/error.hpp"
+#include "salt/io/file.hpp"
+#include "salt/io/png.hpp"
+#include "salt/io/rle.hpp"
+
+namespace salt::cli {
+
+Args predict_args() {
+    Args a("predict", "Predict salt masks for a directory of PNG images.");
+    a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors)");
+    a.required("images", "DIR", "directory of PNG images (any size; gray or RGB)");
+    a.required("out", "DIR", "where to write the mask PNGs (created if missing)");
+    a.option("submission", "FILE", "also write a Kaggle submission CSV (id,rle_mask)");
+    a.option("depths", "FILE", "depths.csv (needed when the model takes a depth channel)");
+    a.option("threshold", "T", "probability above which a pixel is salt", "0.5");
+    a.flag("tta", "average with the horizontally flipped prediction");
+    return a;
+}
+
+int cmd_predict(int argc, char** argv) {
+    Args a = predict_args();
+    a.parse(argc, argv);
+    namespace fs = std::filesystem;
+    double threshold = 0.5;
+    try {
+        threshold = std::stod(a.get("threshold"));
+    } catch (const std::logic_error&) {
+        throw UsageError("--threshold must be a number in (0, 1)");
+    }
+    if (!(threshold > 0 && threshold < 1)) throw UsageError("--threshold must be in (0, 1)");
+    const double logit_threshold = std::log(threshold / (1 - threshold));
+
+    const auto weights = io::SafetensorsFile::read(a.get("weights"));
+    const CompiledModel* model = nullptr;
+    try {
+        model = &model_for_weights(weights);
+    } catch (const std::invalid_argument& e) {
+        throw io::IoError(a.get("weights"), e.what());
+    }
+    const fs::path in_dir = a.get("images"), out_dir = a.get("out");
+    data::detail::check_readable_dir(in_dir);
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(in_dir))
+        if (e.is_regular_file() && e.path().extension() == ".png") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw io::IoError(in_dir.string(), "no .png images");
+
+    std::vector<io::Image8> images;
+    images.reserve(files.size());
+    for (const auto& f : files) images.push_back(io::read_png_gray8(f));
+    std::vector<const io::Image8*> ptrs;
+    for (const auto& im : images) ptrs.push_back(&im);
+    std::vector<float> depths;
+    if (model->config().in_channels == 2) {
+        if (!a.has("depths")) throw UsageError("this model takes a depth channel: give --depths depths.csv");
+        const auto z = data::read_depths(a.get("depths"));
+        for (const auto& f : files) {
+            const auto it = z.find(f.stem().string());
+            if (it == z.end()) throw io::IoError(a.get("depths"), "no depth for id '" + f.stem().string() + "'");
+            depths.push_back(it->second);
+        }
+    }
+    const auto logits = model->predict(weights, ptrs, depths, a.has("tta"), [&](std::size_t done) {
+        std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
+    });
+    std::fputc('\n', stderr);
+
+    fs::create_directories(out_dir);
+    std::string csv = "id,rle_mask\n";
+    std::size_t with_salt = 0;
+    for (std::size_t k = 0; k < files.size(); ++k) {
+        const auto& img = images[k];
+        io::Image8 mask(img.width, img.height, 1);
+        std::vector<std::uint8_t> bits(mask.size());
+        for (std::size_t i = 0; i < mask.size(); ++i) {
+            bits[i] = logits[k][i] > logit_threshold ? 1 : 0;
+            mask.pixels[i] = bits[i] ? 255 : 0;
+        }
+        with_salt += std::any_of(bits.begin(), bits.end(), [](auto v) { return v != 0; });
+        io::write_png(out_dir / files[k].filename(), mask);
+        csv += files[k].stem().string() + "," + io::rle_encode(bits, img.width, img.height) + "\n";
+    }
+    if (a.has("submission")) io::write_file_atomic(a.get("submission"), csv);
+    std::printf("salt predict: %zu masks in %s (%zu with salt)%s%s\n", files.size(), out_dir.c_str(), with_salt,
+                a.has("submission") ? "; submission " : "", a.has("submission") ? a.get("submission").c_str() : "");
+    return 0;
+}
+
+}  // namespace salt::cli

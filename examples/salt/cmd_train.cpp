@@ -1,0 +1,178 @@
+// salt train [--data DIR] --out RUN [...] | salt train --resume RUN [--epochs N]
+//
+// Trains DeepLabV3-ResNet50 from scratch on a TGS-layout data set (without --data: a synthetic set,
+// generated into RUN/synthetic-data). Writes RUN/best.safetensors, RUN/last.ckpt, RUN/log.csv,
+// RUN/curves.png, RUN/split.txt and RUN/run.txt (the options, so --resume needs nothing else).
+#include <omp.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+#include "commands.hpp"
+#include "compiled_model.hpp"
+#include "salt/data/synth.hpp"
+#include "salt/io/error.hpp"
+#include "salt/io/file.hpp"
+
+namespace salt::cli {
+
+Args train_args() {
+    Args a("train", "Train DeepLabV3-ResNet50 on a data set in the TGS layout (default: a synthetic one).");
+    a.option("data", "DIR", "data set in the TGS layout (default: generate a synthetic set into RUN/synthetic-data)");
+    a.option("out", "RUN", "run directory (required unless --resume)");
+    a.option("resume", "RUN", "continue the run in RUN from its last checkpoint (its options come from RUN/run.txt)");
+    a.option("epochs", "N", "epochs", "30");
+    a.option("batch", "N", "batch size (at least 2)", "8");
+    a.option("size", "N", "model input size: 128 (101 padded, reflect-101) or 101", "128");
+    a.option("output-stride", "S", "8 or 16", "8");
+    a.option("lr", "X", "Adam learning rate", "0.001");
+    a.option("weight-decay", "X", "weight decay (not on BN parameters and biases)", "0");
+    a.flag("adamw", "decoupled weight decay (AdamW) instead of L2");
+    a.option("loss", "NAME", "bce, dice, bce_dice or lovasz", "bce_dice");
+    a.option("val-fraction", "F", "validation fraction of the data set", "0.15");
+    a.option("test-fraction", "F", "held-out test fraction", "0");
+    a.option("seed", "S", "seed for the split, initialisation, shuffling and augmentation", "1");
+    a.option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or all cores)", "0");
+    a.flag("depth-channel", "add the normalised depth as a second input plane");
+    a.flag("no-augment", "no flips, brightness/contrast or shift-scale");
+    a.option("monitor", "NAME", "metric for the best checkpoint, early stopping and LR plateau: val_map, val_iou, val_dice, val_loss", "val_map");
+    a.option("patience", "N", "early stopping after N epochs without improvement (0: never)", "8");
+    a.option("max-minutes", "M", "stop after the epoch that passes M minutes (0: no limit)", "0");
+    a.option("max-steps", "N", "at most N steps per epoch (0: the whole training split)", "0");
+    a.option("synthetic-count", "N", "images in the synthetic set when there is no --data", "600");
+    a.flag("quiet", "no progress output");
+    return a;
+}
+
+namespace {
+
+std::map<std::string, std::string> read_run_file(const std::filesystem::path& p) {
+    std::map<std::string, std::string> kv;
+    std::istringstream in(io::read_file_text(p));
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto eq = line.find('=');
+        if (eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return kv;
+}
+
+}  // namespace
+
+int cmd_train(int argc, char** argv) {
+    Args a = train_args();
+    a.parse(argc, argv);
+    namespace fs = std::filesystem;
+    const bool resume = a.has("resume");
+    if (!resume && !a.has("out")) throw UsageError("missing required option '--out RUN' (or --resume RUN)");
+    if (resume && a.has("out")) throw UsageError("--resume RUN continues RUN; do not also give --out");
+
+    // Options: the command line, or on --resume the run's recorded options (--epochs may be raised).
+    std::map<std::string, std::string> o;
+    const char* keys[] = {"data", "epochs", "batch", "size", "output-stride", "lr", "weight-decay", "loss", "val-fraction",
+                          "test-fraction", "seed", "monitor", "patience", "max-minutes", "max-steps", "synthetic-count"};
+    for (const char* k : keys) o[k] = a.get(k);
+    o["adamw"] = a.has("adamw") ? "1" : "0";
+    o["depth-channel"] = a.has("depth-channel") ? "1" : "0";
+    o["no-augment"] = a.has("no-augment") ? "1" : "0";
+    const fs::path run = resume ? fs::path(a.get("resume")) : fs::path(a.get("out"));
+    if (resume) {
+        if (!fs::exists(run / "run.txt")) throw io::IoError((run / "run.txt").string(), "cannot resume: no such file (is RUN a salt train run directory?)");
+        auto recorded = read_run_file(run / "run.txt");
+        for (auto& [k, v] : recorded)
+            if (!(k == "epochs" && a.has("epochs")) && !(k == "max-minutes" && a.has("max-minutes"))) o[k] = v;
+    } else if (fs::exists(run / "last.ckpt")) {
+        throw io::IoError(run.string(), "already holds a training run; use --resume " + run.string() + " or another --out");
+    }
+
+    auto num = [&](const std::string& k) {
+        try {
+            std::size_t pos = 0;
+            const double v = std::stod(o[k], &pos);
+            if (pos != o[k].size()) throw std::invalid_argument(k);
+            return v;
+        } catch (const std::logic_error&) {
+            throw UsageError("option '--" + k + "' must be a number, got '" + o[k] + "'");
+        }
+    };
+    train::TrainOptions t;
+    t.out = run;
+    t.epochs = int(num("epochs"));
+    t.batch = int(num("batch"));
+    t.lr = num("lr");
+    t.weight_decay = num("weight-decay");
+    t.decoupled_weight_decay = o["adamw"] == "1";
+    try {
+        t.loss = train::parse_loss_kind(o["loss"]);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    t.val_fraction = num("val-fraction");
+    t.test_fraction = num("test-fraction");
+    t.seed = std::uint64_t(num("seed"));
+    t.augment = o["no-augment"] != "1";
+    t.monitor = o["monitor"];
+    t.early_stop_patience = int(num("patience"));
+    t.max_minutes = num("max-minutes");
+    t.max_steps_per_epoch = long(num("max-steps"));
+    t.resume = resume;
+    t.progress = !a.has("quiet");
+    if (t.epochs < 1) throw UsageError("--epochs must be at least 1");
+    if (t.batch < 2) throw UsageError("--batch must be at least 2 (BatchNorm in training needs more than one value per channel)");
+    if (!(t.val_fraction > 0 && t.val_fraction + t.test_fraction < 1)) throw UsageError("--val-fraction must be in (0, 1) with --test-fraction below 1 - it");
+    if (t.monitor != "val_map" && t.monitor != "val_iou" && t.monitor != "val_dice" && t.monitor != "val_loss")
+        throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
+    if (const int threads = int(a.get_int("threads", 0, 1024)); threads > 0) omp_set_num_threads(threads);
+
+    const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
+    const CompiledModel* model = nullptr;
+    try {
+        model = &find_compiled_model(size, size, channels, os);
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+
+    fs::create_directories(run);
+    fs::path data_dir = o["data"];
+    if (data_dir.empty()) {
+        data_dir = run / "synthetic-data";
+        o["data"] = data_dir.string();
+        if (!fs::exists(data_dir / "train.csv")) {
+            data::SynthOptions so;
+            so.count = int(num("synthetic-count"));
+            so.seed = t.seed;
+            if (t.progress) std::fprintf(stderr, "no --data: generating %d synthetic images into %s\n", so.count, data_dir.c_str());
+            data::write_synth_dataset(data_dir, so);
+        }
+    }
+    if (!resume) {
+        std::string text;
+        for (auto& [k, v] : o) text += k + "=" + v + "\n";
+        io::write_file_atomic(run / "run.txt", text);
+    }
+
+    data::TgsOptions to;
+    to.root = data_dir;
+    to.require_depth = channels == 2;
+    const auto ds = data::load_tgs(to);
+    if (t.progress)
+        std::fprintf(stderr, "salt train: %s, %zu images from %s, %d threads\n", config_name(model->config()).c_str(),
+                     ds.samples.size(), data_dir.c_str(), omp_get_max_threads());
+    const auto r = model->train(ds, t);
+    if (r.failed) {
+        std::fprintf(stderr, "salt train: stopped: %s\n", r.stopped_because.c_str());
+        return 1;
+    }
+    std::printf("salt train: %s. Best %s %.4f at epoch %d.\n  weights:    %s\n  log:        %s\n  curves:     %s\n"
+                "  checkpoint: %s (salt train --resume %s)\n",
+                r.stopped_because.c_str(), t.monitor.c_str(), r.best, r.best_epoch, (run / "best.safetensors").c_str(),
+                (run / "log.csv").c_str(), (run / "curves.png").c_str(), (run / "last.ckpt").c_str(), run.c_str());
+    return 0;
+}
+
+}  // namespace salt::cli
