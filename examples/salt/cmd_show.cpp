@@ -18,7 +18,8 @@
 namespace salt::cli {
 
 Args show_args() {
-    Args a("show", "Draw image | truth | prediction overlay tiles (with IoU) for the first N samples of a data set.");
+    Args a("show", "Draw image | truth | prediction overlay tiles (with IoU) for the first N samples of a data set\n"
+                   "(with --predictions: the first N samples that have a prediction).");
     a.required("data", "DIR", "data set in the TGS layout");
     a.option("predictions", "DIR", "predicted masks as <id>.png");
     a.required("out", "FILE", "output PNG");
@@ -55,8 +56,15 @@ int cmd_show(int argc, char** argv) {
         std::error_code ec;
         if (!std::filesystem::is_directory(pred_dir, ec)) throw io::IoError(pred_dir.string(), "cannot read directory: not a directory");
     }
-    const int n = std::min<int>(count, int(ds.samples.size()));
-    if (n == 0) throw io::IoError(opt.root.string(), "the data set is empty");
+    // With predictions, the samples shown are those that have a prediction (the first N of them, in
+    // data-set order); without, the first N samples.
+    std::vector<std::size_t> chosen;
+    for (std::size_t i = 0; i < ds.samples.size() && int(chosen.size()) < count; ++i)
+        if (!preds || std::filesystem::exists(pred_dir / (ds.samples[i].id + ".png"))) chosen.push_back(i);
+    const int n = int(chosen.size());
+    if (n == 0)
+        throw io::IoError(preds ? pred_dir.string() : opt.root.string(),
+                          preds ? "no prediction PNG is named after a sample of the data set" : "the data set is empty");
     const int S = ds.size * scale, gap = 4, label_h = 12;
     const int panels = preds ? 3 : 2;
     const int tile_w = panels * S + (panels - 1) * gap, tile_h = S + label_h;
@@ -64,7 +72,7 @@ int cmd_show(int argc, char** argv) {
     auto canvas = io::make_canvas(cols * tile_w + (cols + 1) * 8, rows * tile_h + (rows + 1) * 8);
     double iou_sum = 0;
     for (int i = 0; i < n; ++i) {
-        const auto& s = ds.samples[std::size_t(i)];
+        const auto& s = ds.samples[chosen[std::size_t(i)]];
         const int x = 8 + (i % cols) * (tile_w + 8), y = 8 + (i / cols) * (tile_h + 8);
         io::draw_text(canvas, x, y + 2, s.id, io::kGray);
         const int py = y + label_h;
