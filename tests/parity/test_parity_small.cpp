@@ -55,22 +55,7 @@ void block_parity(const std::string& case_name) {
         auto dx = layer->backward(dy, ctx);
         auto gin = test::nhwc_to_nchw(dx.data(), n, In.c, In.h, In.w);
         test::check_train_tensor("grad.input", std::vector<double>(gin.begin(), gin.end()), t32, t64, tally);
-        layer->visit("", [&](const auto& p) {
-            if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
-                CHECK(*p.counter == t32.to_int64("after." + p.name).at(0));
-                return;
-            }
-            std::vector<double> v(p.count);
-            const float* src = p.trainable() ? p.grad : p.value;
-            if (p.kind == nn::ParamKind::conv_weight) {
-                std::vector<float> oihw(p.count);
-                ops::conv2d_weight_to_oihw(p.conv, src, oihw.data());
-                std::copy(oihw.begin(), oihw.end(), v.begin());
-            } else {
-                std::copy(src, src + p.count, v.begin());
-            }
-            test::check_train_tensor((p.trainable() ? "grad." : "after.") + p.name, v, t32, t64, tally);
-        });
+        test::check_parameters(*layer, t32, t64, tally);
         INFO("worst relative L2 vs torch f32: " << tally.worst << " (" << tally.worst_name << "), " << tally.via_f64
                                                 << " of " << tally.tensors << " judged against float64");
         CHECK(tally.tensors > 10);

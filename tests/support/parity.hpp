@@ -129,4 +129,26 @@ inline void check_train_tensor(const std::string& name, const std::vector<double
     CHECK(salt64 <= torch64);
 }
 
+// Every parameter gradient ("grad.<name>") and every buffer after the training forward
+// ("after.<name>": running statistics, num_batches_tracked) of a module, in PyTorch's layout.
+template <class Module>
+void check_parameters(Module& module, const io::SafetensorsFile& t32, const io::SafetensorsFile& t64, ParityTally& tally) {
+    nn::visit_parameters(module, [&](const auto& p) {
+        if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
+            CHECK(*p.counter == t32.to_int64("after." + p.name).at(0));
+            return;
+        }
+        std::vector<double> v(p.count);
+        const float* src = p.trainable() ? p.grad : p.value;
+        if (p.kind == nn::ParamKind::conv_weight) {
+            std::vector<float> oihw(p.count);
+            ops::conv2d_weight_to_oihw(p.conv, src, oihw.data());
+            std::copy(oihw.begin(), oihw.end(), v.begin());
+        } else {
+            std::copy(src, src + p.count, v.begin());
+        }
+        check_train_tensor((p.trainable() ? "grad." : "after.") + p.name, v, t32, t64, tally);
+    });
+}
+
 }  // namespace salt::test

@@ -1,8 +1,9 @@
 // salt/io/file.hpp — whole-file reads and all-or-nothing writes.
 //
-// write_file_atomic writes to "<path>.tmp-<pid>-<n>" beside the target and renames it over the target
-// only once everything is written and flushed, so a failed or interrupted write never leaves a
-// half-written output behind.
+// write_file_atomic writes to "<path>.tmp-<pid>-<n>" beside the target, fsyncs it and renames it over
+// the target only once everything is written, then fsyncs the directory: a failed, interrupted or
+// killed write never leaves a half-written output behind. It is the one atomic writer of salt; the
+// safetensors and NPY writers call it with their own error type.
 #pragma once
 
 #include <atomic>
@@ -16,7 +17,10 @@
 #include <system_error>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <span>
 
 #include "salt/io/error.hpp"
 
@@ -49,27 +53,51 @@ inline std::filesystem::path temp_path_for(const std::filesystem::path& path) {
     return p;
 }
 
-inline void write_file_atomic(const std::filesystem::path& path, const void* data, std::size_t size) {
+// `make_error(problem)` builds the exception thrown on failure; the temporary file is removed first.
+template <class MakeError>
+void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes, MakeError make_error) {
     const auto tmp = temp_path_for(path);
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw IoError(path.string(), std::string("cannot create: ") + std::strerror(errno));
-        if (size > 0) out.write(static_cast<const char*>(data), std::streamsize(size));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw IoError(path.string(), "write error (disk full?)");
+    auto text = [](int err) { return std::string(std::strerror(err)); };
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw make_error("cannot create the temporary file " + tmp.string() + ": " + text(errno));
+    auto fail = [&](const std::string& what) {
+        const int err = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return make_error(what + ": " + text(err));
+    };
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ::ssize_t n = ::write(fd, bytes.data() + done, std::min<std::size_t>(bytes.size() - done, std::size_t(1) << 30));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw fail("write to " + tmp.string() + " failed");
         }
+        done += std::size_t(n);
     }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ec2;
-        std::filesystem::remove(tmp, ec2);
-        throw IoError(path.string(), "cannot rename the finished temporary file into place: " + ec.message());
+    if (::fsync(fd) != 0) throw fail("fsync of " + tmp.string() + " failed");
+    if (::close(fd) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        throw make_error("close of " + tmp.string() + " failed: " + text(err));
     }
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        ::unlink(tmp.c_str());
+        throw make_error("cannot rename the finished temporary file into place: " + text(err));
+    }
+    // Make the rename itself durable (best effort: some file systems refuse fsync on directories).
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+inline void write_file_atomic(const std::filesystem::path& path, const void* data, std::size_t size) {
+    write_file_atomic(path, std::span<const std::byte>(static_cast<const std::byte*>(data), size),
+                      [&](const std::string& problem) { return IoError(path.string(), problem); });
 }
 
 inline void write_file_atomic(const std::filesystem::path& path, std::string_view text) {

@@ -9,8 +9,10 @@
 //   the data  raw, C order
 // Supported: descr '<f4', '<f8', '<i8', C order. Fortran order, big-endian, object and structured
 // dtypes are clear errors. Every failure throws NpyError naming the file, what was expected and what
-// was found. Writes are atomic (`<path>.tmp.<pid>`, fsync, rename).
+// was found. Writes are atomic (a temporary file beside the target, fsync, rename: io/file.hpp).
 #pragma once
+
+#include "salt/io/file.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -200,45 +202,6 @@ private:
     }
 };
 
-template <class MakeError>
-void write_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes, MakeError make_error) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw make_error("cannot create the temporary file " + tmp.string() + ": " + std::strerror(errno));
-    auto fail = [&](const std::string& what) {
-        const int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return make_error(what + ": " + std::strerror(err));
-    };
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ::ssize_t n = ::write(fd, bytes.data() + done, std::min<std::size_t>(bytes.size() - done, 1u << 30));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw fail("write to " + tmp.string() + " failed");
-        }
-        done += std::size_t(n);
-    }
-    if (::fsync(fd) != 0) throw fail("fsync of " + tmp.string() + " failed");
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw make_error("close of " + tmp.string() + " failed: " + std::strerror(err));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw make_error("rename of " + tmp.string() + " failed: " + std::strerror(err));
-    }
-    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)::fsync(dfd);
-        ::close(dfd);
-    }
-}
 
 }  // namespace npy_detail
 
@@ -413,7 +376,7 @@ inline std::vector<std::byte> serialize_npy(NpyDType dtype, std::span<const std:
 inline void write_npy(const std::filesystem::path& path, NpyDType dtype, std::span<const std::int64_t> shape,
                       std::span<const std::byte> data) {
     const auto bytes = serialize_npy(dtype, shape, data);
-    npy_detail::write_atomic(path, bytes, [&](const std::string& problem) {
+    io::write_file_atomic(path, bytes, [&](const std::string& problem) {
         return npy_detail::error(path.string(), "cannot write: " + problem);
     });
 }

@@ -11,12 +11,14 @@
 //
 // The reader treats the file as hostile: every number is checked (with overflow checks) before it
 // is used, and every failure throws SafetensorsError naming the file, the tensor where there is
-// one, and the problem. The writer writes `<path>.tmp.<pid>`, fsyncs it and renames it over the
+// one, and the problem. The writer writes a temporary file beside the target (io/file.hpp), fsyncs it and renames it over the
 // destination, so the output is either the old file or the complete new one.
 //
 // The JSON parser here is deliberately minimal: it accepts standard JSON (RFC 8259) with a nesting
 // limit and rejects everything else with the byte offset of the problem.
 #pragma once
+
+#include "salt/io/file.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -453,49 +455,6 @@ inline std::string json_quote(std::string_view s) {
 // Files.
 
 inline std::string errno_text(int err) { return std::strerror(err); }
-
-// Writes `bytes` to `path` atomically: `<path>.tmp.<pid>`, fsync, rename, fsync of the directory.
-// On any failure the temporary file is removed and `make_error(problem)` is thrown.
-template <class MakeError>
-void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> bytes, MakeError make_error) {
-    std::filesystem::path tmp = path;
-    tmp += ".tmp." + std::to_string(::getpid());
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw make_error("cannot create the temporary file " + tmp.string() + ": " + errno_text(errno));
-    auto fail = [&](const std::string& what) {
-        const int err = errno;
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return make_error(what + ": " + errno_text(err));
-    };
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-        const ::ssize_t n = ::write(fd, bytes.data() + done, std::min<std::size_t>(bytes.size() - done, 1u << 30));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw fail("write to " + tmp.string() + " failed");
-        }
-        done += std::size_t(n);
-    }
-    if (::fsync(fd) != 0) throw fail("fsync of " + tmp.string() + " failed");
-    if (::close(fd) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw make_error("close of " + tmp.string() + " failed: " + errno_text(err));
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw make_error("rename of " + tmp.string() + " to the destination failed: " + errno_text(err));
-    }
-    // Make the rename itself durable (best effort: some file systems refuse fsync on directories).
-    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)::fsync(dfd);
-        ::close(dfd);
-    }
-}
 
 // a*b for non-negative values, nullopt on overflow of int64.
 inline std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
@@ -999,7 +958,7 @@ public:
     // Writes atomically (temporary file, fsync, rename). Throws SafetensorsError naming the path.
     void write(const std::filesystem::path& path) const {
         const auto bytes = serialize();
-        detail::write_file_atomic(path, bytes, [&](const std::string& problem) {
+        io::write_file_atomic(path, bytes, [&](const std::string& problem) {
             return SafetensorsFile::make_error(path.string(), {}, "cannot write: " + problem);
         });
     }
