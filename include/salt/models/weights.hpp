@@ -59,7 +59,10 @@ std::map<std::string, std::string> config_metadata() {
     constexpr auto C = Model::config;
     auto join = [](auto const& a) {
         std::string s;
-        for (std::size_t i = 0; i < a.size(); ++i) s += (i ? "," : "") + std::to_string(a[i]);
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (i) s += ',';
+            s += std::to_string(a[i]);
+        }
         return s;
     };
     return {{"salt.model", "deeplabv3"},
