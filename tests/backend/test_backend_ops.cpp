@@ -503,3 +503,112 @@ TEST_CASE("simd results are identical run to run and across thread counts", "[ba
     CHECK(a == b2);
     CHECK(a == c);
 }
+
+// The fused inference op Conv -> BN (running statistics) [-> + residual] [-> ReLU] (conv2d.hpp,
+// the GEMM's epilogue) against the same simd ops run one by one: the epilogue uses the same
+// expressions in the same order, so the results agree to the last bit or within one rounding of
+// the affine step (whether the compiler contracts it to an FMA may differ between the two sites).
+TEST_CASE("fused conv + batch norm (+ residual, + relu) equals the separate simd ops", "[backend]") {
+    struct Case {
+        Shape in;
+        Conv2dParams p;
+        int n;
+    };
+    const Case cases[] = {
+        {{16, 16, 64}, {64, 96, 1}, 2},                   // dense 1x1 GEMM, N not a multiple of the strip
+        {{13, 13, 40}, {40, 64, 3, 1, 2, 2}, 3},          // 3x3 dilated, odd map
+        {{16, 16, 300}, {300, 48, 3, 1, 12, 12, true}, 1},// K > KC (several K blocks), bias
+        {{16, 16, 64}, {64, 32, 3, 1, 36, 36}, 2},        // pruned to the centre tap
+        {{32, 32, 1}, {1, 64, 7, 2, 3}, 2},               // the stem's shape
+        {{9, 9, 8}, {8, 16, 9, 1, 4}, 1},                 // kernel > 8: the reference conv + epilogue pass
+    };
+    for (const Case& cs : cases) {
+        const Shape in = cs.in, out = salt::conv2d_out_shape(in, cs.p);
+        const int n = cs.n, C = cs.p.out_channels;
+        const auto x = rnd(in.size() * n, 81), w = rnd(cs.p.weight_count(), 82), b = rnd(C, 83);
+        const auto g = rnd(C, 84, 0.5, 1.5), be = rnd(C, 85), rm = rnd(C, 86), rv = rnd(C, 87, 0.2, 2.0);
+        const auto res = rnd(out.size() * n, 88);
+        const float* bias = cs.p.bias ? b.data() : nullptr;
+        for (int variant = 0; variant < 4; ++variant) {
+            const bool use_res = variant & 1, relu = variant & 2;
+            std::vector<float> fused(out.size() * n), sep(out.size() * n);
+            ops::conv2d_bn_forward_eval(bk::simd{}, in, n, cs.p, x.data(), w.data(), bias, {}, g.data(), be.data(),
+                                        rm.data(), rv.data(), use_res ? res.data() : nullptr, relu, fused.data());
+            ops::conv2d_forward(bk::simd{}, in, n, cs.p, x.data(), w.data(), bias, sep.data());
+            const std::vector<float> conv = sep;
+            ops::batch_norm_forward_eval(bk::simd{}, out, n, {}, sep.data(), g.data(), be.data(), rm.data(), rv.data(),
+                                         sep.data());
+            if (use_res) ops::add_forward(bk::simd{}, sep.size(), sep.data(), res.data(), sep.data());
+            if (relu) ops::relu_forward(bk::simd{}, sep.size(), sep.data(), sep.data());
+            INFO("in " << in.h << "x" << in.w << "x" << in.c << " k" << cs.p.kernel << " residual " << use_res
+                       << " relu " << relu);
+            double worst = 0;
+            for (std::size_t i = 0; i < sep.size(); ++i) {
+                // one rounding of the largest intermediate: (conv - mean) * scale, beta, the residual
+                const int c = int(i % std::size_t(C));
+                const double scale = double(g[c]) / std::sqrt(double(rv[c]) + 1e-5);
+                const double mag = std::fabs((double(conv[i]) - rm[c]) * scale) + std::fabs(double(be[c])) +
+                                   (use_res ? std::fabs(double(res[i])) : 0.0);
+                const double tol = 4 * kEps * mag + 1e-30;
+                worst = std::max(worst, std::fabs(double(fused[i]) - double(sep[i])) / tol);
+            }
+            CHECK(worst <= 1.0);
+        }
+    }
+}
+
+// The fused training ops BatchNorm -> ReLU (batch_norm.hpp) against batch_norm_forward_train +
+// relu_forward and relu_backward + batch_norm_backward_train of the same backend: same expressions,
+// same order of summation, so the results are bitwise equal.
+TEST_CASE("fused batch norm + relu (training) equals the separate simd ops", "[backend]") {
+    for (Shape s : {Shape{16, 16, 64}, Shape{13, 13, 40}, Shape{1, 1, 256}, Shape{32, 32, 3}}) {
+        const int n = 3, C = s.c;
+        const std::size_t size = s.size() * n;
+        const auto x = rnd(size, 91), dy = rnd(size, 92), g = rnd(C, 93, 0.5, 1.5), be = rnd(C, 94);
+        std::vector<float> rm1(C, 0.1f), rv1(C, 0.9f), rm2 = rm1, rv2 = rv1;
+        std::vector<float> y1(size), y2(size), sm1(C), si1(C), sm2(C), si2(C);
+        ops::batch_norm_relu_forward_train(bk::simd{}, s, n, {}, x.data(), g.data(), be.data(), rm1.data(), rv1.data(),
+                                           y1.data(), sm1.data(), si1.data());
+        ops::batch_norm_forward_train(bk::simd{}, s, n, {}, x.data(), g.data(), be.data(), rm2.data(), rv2.data(),
+                                      y2.data(), sm2.data(), si2.data());
+        ops::relu_forward(bk::simd{}, size, y2.data(), y2.data());
+        CHECK(y1 == y2);
+        CHECK(rm1 == rm2);
+        CHECK(rv1 == rv2);
+        CHECK(sm1 == sm2);
+        CHECK(si1 == si2);
+        std::vector<float> dx1(size), dg1(C, 0.25f), db1(C, -0.25f), dg2 = dg1, db2 = db1, dy2 = dy, dx2(size);
+        ops::batch_norm_relu_backward_train(bk::simd{}, s, n, x.data(), y1.data(), dy.data(), g.data(), sm1.data(),
+                                            si1.data(), dx1.data(), dg1.data(), db1.data());
+        ops::relu_backward(bk::simd{}, size, y2.data(), dy2.data(), dy2.data());
+        ops::batch_norm_backward_train(bk::simd{}, s, n, x.data(), dy2.data(), g.data(), sm2.data(), si2.data(),
+                                       dx2.data(), dg2.data(), db2.data());
+        CHECK(dx1 == dx2);
+        CHECK(dg1 == dg2);
+        CHECK(db1 == db2);
+    }
+}
+
+// Padding-free regions (conv2d.hpp: TapRuns, conv2d_forward_regions): the forward conv split into
+// one GEMM per run of output rows (and columns) that read the same live taps. Against the
+// reference in double (all passes), and bitwise against the unsplit GEMM where every tap is whole
+// K blocks (Cin a multiple of KC), so dropping a tap drops exact zeros only.
+TEST_CASE("padding-free regions of dilated convolutions match the reference", "[backend]") {
+    namespace sk = salt::backend::simd_kernels;
+    // 2-D regions (batch x smallest region >= 4 MR), rows only (batch 1), odd maps, bias.
+    check_conv<bk::simd>({{16, 16, 40}, 8, {40, 24, 3, 1, 12, 12, true}});
+    check_conv<bk::simd>({{16, 16, 40}, 1, {40, 24, 3, 1, 12, 12}});
+    check_conv<bk::simd>({{16, 16, 24}, 8, {24, 40, 3, 1, 4, 4}});
+    check_conv<bk::simd>({{13, 13, 16}, 4, {16, 16, 3, 1, 12, 12, true}});
+    check_conv<bk::simd>({{13, 13, 16}, 1, {16, 8, 3, 1, 6, 6}});
+    for (int n : {1, 8}) {
+        const Shape in{16, 16, 256};
+        const Conv2dParams p{256, 64, 3, 1, 12, 12};
+        const Shape out = salt::conv2d_out_shape(in, p);
+        const auto x = rnd(in.size() * n, 95), w = rnd(p.weight_count(), 96);
+        std::vector<float> y1(out.size() * n), y2(y1.size());
+        sk::conv2d_forward_impl(in, n, p, x.data(), w.data(), nullptr, y1.data(), true);
+        sk::conv2d_forward_impl(in, n, p, x.data(), w.data(), nullptr, y2.data(), false);
+        CHECK(y1 == y2);
+    }
+}

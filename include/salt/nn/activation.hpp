@@ -17,6 +17,7 @@ namespace salt::nn {
 template <class T, Shape In, class B>
 class ReLU {
 public:
+    static constexpr bool is_relu = true;
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = In;
     static constexpr std::size_t forward_keep(int, Mode) { return 0; }

@@ -37,6 +37,8 @@ private:
 
     template <Shape S>
     static constexpr std::size_t bytes(int batch) { return aligned_bytes<T>(S.size() * batch); }
+    // bn1 + relu1 and bn2 + relu2 as one op each (training), when the backend has it.
+    static constexpr bool fuse_bn_relu = has_bn_relu_train<B, T>;
 
 public:
     static constexpr Shape in_shape = In;
@@ -79,10 +81,30 @@ public:
 
     TensorView<T, S3> forward(TensorView<const T, In> x, Context<B>& ctx) {
         const std::size_t mark = ctx.workspace.mark();
-        auto h = bn1_.forward(conv1_.forward(x, ctx), ctx);
-        relu1_.forward(h, ctx);
-        auto h2 = bn2_.forward(conv2_.forward(h, ctx), ctx);
-        relu2_.forward(h2, ctx);
+        if constexpr (has_conv_bn_eval<B, T>) {
+            // Inference on a backend with the fused op: each conv runs with its BN (and ReLU, and for
+            // conv3 the residual add) in the GEMM's store. Live at most: h, h2, the identity, out
+            // (less than the training keep, which forward_peak declares).
+            if (!ctx.training()) {
+                auto h = conv1_.forward_bn_eval(x, ctx, bn1_, nullptr, true);
+                auto h2 = conv2_.forward_bn_eval(h, ctx, bn2_, nullptr, true);
+                const T* identity = x.data();
+                if constexpr (has_downsample) identity = down_conv_.forward_bn_eval(x, ctx, down_bn_, nullptr, false).data();
+                auto out = conv3_.forward_bn_eval(h2, ctx, bn3_, identity, true);
+                return compact_to(ctx, mark, out);
+            }
+        }
+        TensorView<T, S1> h;
+        TensorView<T, S2> h2;
+        if constexpr (fuse_bn_relu) {
+            h = bn1_.forward_relu(conv1_.forward(x, ctx), ctx);
+            h2 = bn2_.forward_relu(conv2_.forward(h, ctx), ctx);
+        } else {
+            h = bn1_.forward(conv1_.forward(x, ctx), ctx);
+            relu1_.forward(h, ctx);
+            h2 = bn2_.forward(conv2_.forward(h, ctx), ctx);
+            relu2_.forward(h2, ctx);
+        }
         auto out = bn3_.forward(conv3_.forward(h2, ctx), ctx);
         if constexpr (has_downsample) {
             auto id = down_bn_.forward(down_conv_.forward(x, ctx), ctx);
@@ -100,10 +122,16 @@ public:
         auto g = relu_out_.backward(dy, ctx);  // in place: g is dy
         // Main path.
         auto d3 = compact_to(ctx, mark, bn3_.backward(g, ctx));
-        auto d2 = relu2_.backward(compact_to(ctx, mark, conv3_.backward(d3, ctx)), ctx);
-        d2 = compact_to(ctx, mark, bn2_.backward(d2, ctx));
-        auto d1 = relu1_.backward(compact_to(ctx, mark, conv2_.backward(d2, ctx)), ctx);
-        d1 = compact_to(ctx, mark, bn1_.backward(d1, ctx));
+        TensorView<T, S1> d1;
+        if constexpr (fuse_bn_relu) {
+            auto d2 = compact_to(ctx, mark, bn2_.backward_relu(compact_to(ctx, mark, conv3_.backward(d3, ctx)), ctx));
+            d1 = compact_to(ctx, mark, bn1_.backward_relu(compact_to(ctx, mark, conv2_.backward(d2, ctx)), ctx));
+        } else {
+            auto d2 = relu2_.backward(compact_to(ctx, mark, conv3_.backward(d3, ctx)), ctx);
+            d2 = compact_to(ctx, mark, bn2_.backward(d2, ctx));
+            d1 = relu1_.backward(compact_to(ctx, mark, conv2_.backward(d2, ctx)), ctx);
+            d1 = compact_to(ctx, mark, bn1_.backward(d1, ctx));
+        }
         auto dx = compact_to(ctx, mark, conv1_.backward(d1, ctx));
         // Identity path, added into the main path's input gradient.
         if constexpr (has_downsample) {

@@ -10,6 +10,7 @@
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
 #include "salt/nn/parameter.hpp"
+#include "salt/ops/batch_norm.hpp"
 #include "salt/ops/conv2d.hpp"
 
 namespace salt::nn {
@@ -42,6 +43,14 @@ constexpr bool conv2d_kernel_fits() {
 }
 }  // namespace check
 
+// Whether backend B has the fused inference op Conv -> BatchNorm (running statistics) [-> + residual]
+// [-> ReLU] for scalar T (the simd backend does, in fp32; the reference backend does not, so it keeps
+// the separate, exact layer-by-layer path). Found by argument-dependent lookup, like every op.
+template <class B, class T>
+concept has_conv_bn_eval = requires(Shape s, Conv2dParams p, ops::BatchNormParams bp, const T* c, T* m) {
+    conv2d_bn_forward_eval(B{}, s, 1, p, c, c, c, bp, c, c, c, c, c, true, m);
+};
+
 template <class T, Shape In, Conv2dParams P, class B, ConvInit Init = ConvInit::kaiming_normal_fan_out>
 class Conv2d {
     static constexpr bool ok_ = check::conv2d_stride_dilation<P.stride, P.dilation>() &&
@@ -55,6 +64,7 @@ public:
     // A shape that is always valid, so a failed rule above is the only error the user sees.
     static constexpr Shape out_shape = ok_ ? conv2d_out_shape(In, P) : Shape{1, 1, 1};
     static constexpr Conv2dParams params = P;
+    static constexpr bool is_conv2d = true;
 
     static constexpr std::size_t forward_keep(int batch, Mode) { return aligned_bytes<T>(out_shape.size() * batch); }
     static constexpr std::size_t forward_peak(int batch, Mode m) { return forward_keep(batch, m); }
@@ -85,6 +95,20 @@ public:
     TensorView<T, out_shape> forward(TensorView<const T, In> x, Context<B>& ctx) {
         auto y = ctx.template take<T, out_shape>(x.batch());
         conv2d_forward(B{}, In, x.batch(), P, x.data(), weight_.data(), P.bias ? bias_.data() : nullptr, y.data());
+        saved_x_ = x.data();
+        return y;
+    }
+
+    // Inference only, when has_conv_bn_eval<B, T>: this conv, then `bn` with its running statistics,
+    // then + residual (nullable, the output's shape), then ReLU when `relu`, as one op. Takes only the
+    // output from the workspace (what forward takes).
+    template <class BN>
+    TensorView<T, out_shape> forward_bn_eval(TensorView<const T, In> x, Context<B>& ctx, BN& bn, const T* residual,
+                                             bool relu) {
+        auto y = ctx.template take<T, out_shape>(x.batch());
+        conv2d_bn_forward_eval(B{}, In, x.batch(), P, x.data(), weight_.data(), P.bias ? bias_.data() : nullptr,
+                               bn.params(), bn.gamma(), bn.beta(), bn.running_mean(), bn.running_var(), residual, relu,
+                               y.data());
         saved_x_ = x.data();
         return y;
     }

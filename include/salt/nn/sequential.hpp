@@ -14,6 +14,8 @@
 
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
+#include "salt/nn/batch_norm.hpp"
+#include "salt/nn/conv2d.hpp"
 #include "salt/nn/parameter.hpp"
 
 namespace salt::nn {
@@ -118,8 +120,53 @@ public:
     layer_t<I>& get() { return std::get<I>(layers_); }
 
 private:
+    // Children I, I+1 are Conv2d -> BatchNorm2d and the backend has the fused inference op: in
+    // inference they run as one op (with child I+2 too when it is a ReLU).
+    template <std::size_t I>
+    static constexpr bool conv_bn_at() {
+        if constexpr (I + 1 < N && has_conv_bn_eval<B, T>) {
+            return requires { layer_t<I>::is_conv2d; } && requires { layer_t<I + 1>::is_batch_norm; };
+        } else {
+            return false;
+        }
+    }
+    template <std::size_t I>
+    static constexpr bool relu_at() {
+        if constexpr (I < N) return requires { layer_t<I>::is_relu; };
+        else return false;
+    }
+
+    // Children I, I+1 are BatchNorm2d -> ReLU and the backend has the fused training ops: in training
+    // they run as one op, forward and backward.
+    template <std::size_t I>
+    static constexpr bool bn_relu_at() {
+        if constexpr (I + 1 < N && has_bn_relu_train<B, T>) {
+            return requires { layer_t<I>::is_batch_norm; } && requires { layer_t<I + 1>::is_relu; };
+        } else {
+            return false;
+        }
+    }
+
     template <std::size_t I, class U, Shape S>
     auto forward_from(TensorView<U, S> x, Context<B>& ctx, std::size_t mark) {
+        if constexpr (bn_relu_at<I>()) {
+            if (ctx.training()) {
+                auto y = std::get<I>(layers_).forward_relu(TensorView<const T, S>(x), ctx);
+                if constexpr (I + 2 < N) return forward_from<I + 2>(y, ctx, mark);
+                else return y;
+            }
+        }
+        if constexpr (conv_bn_at<I>()) {
+            if (!ctx.training()) {
+                constexpr bool relu = relu_at<I + 2>();
+                auto y = std::get<I>(layers_).forward_bn_eval(TensorView<const T, S>(x), ctx, std::get<I + 1>(layers_),
+                                                              nullptr, relu);
+                y = compact_to(ctx, mark, y);
+                constexpr std::size_t next = I + (relu ? 3 : 2);
+                if constexpr (next < N) return forward_from<next>(y, ctx, mark);
+                else return y;
+            }
+        }
         auto y = std::get<I>(layers_).forward(x, ctx);
         if (!ctx.training()) y = compact_to(ctx, mark, y);
         if constexpr (I + 1 < N) return forward_from<I + 1>(y, ctx, mark);
@@ -127,6 +174,20 @@ private:
     }
     template <std::size_t I, Shape S>
     auto backward_from(TensorView<T, S> dy, Context<B>& ctx, std::size_t mark) {
+        if constexpr (I >= 1) {
+            if constexpr (bn_relu_at<I - 1>()) {  // forward ran them fused (training)
+                auto dx = compact_to(ctx, mark, std::get<I - 1>(layers_).backward_relu(dy, ctx));
+                if constexpr (I > 1) return backward_from<I - 2>(dx, ctx, mark);
+                else return dx;
+            } else {
+                return backward_plain<I>(dy, ctx, mark);
+            }
+        } else {
+            return backward_plain<I>(dy, ctx, mark);
+        }
+    }
+    template <std::size_t I, Shape S>
+    auto backward_plain(TensorView<T, S> dy, Context<B>& ctx, std::size_t mark) {
         auto dx = compact_to(ctx, mark, std::get<I>(layers_).backward(dy, ctx));
         if constexpr (I > 0) return backward_from<I - 1>(dx, ctx, mark);
         else return dx;

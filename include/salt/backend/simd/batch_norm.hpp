@@ -21,40 +21,68 @@ namespace simd_bn {
 using namespace backend::simd_kernels;
 
 // y[r, c] = (x[r, c] - sub[c]) * mul[c] + add[c] over all rows, threads over row blocks.
+// With relu, then y = y < 0 ? 0 : y (relu.hpp's expression).
 inline void affine(std::size_t m, int C, const float* x, const float* sub, const float* mul, const float* add,
-                   float* y) {
+                   float* y, bool relu = false) {
     const int blocks = int((m + 63) / 64);
     parallel_for(blocks, m * C, [&](int b) {
         const std::size_t r0 = std::size_t(b) * 64, r1 = std::min(m, r0 + 64);
+        const vfloat zero(0.f);
         for (int c0 = 0; c0 < C; c0 += kLanes) {
             const vfloat s = load_c(sub, c0, C), mu = load_c(mul, c0, C), a = load_c(add, c0, C);
-            for (std::size_t r = r0; r < r1; ++r)
-                store_c(y + r * C, (load_c(x + r * C, c0, C) - s) * mu + a, c0, C);
+            if (relu) {
+                for (std::size_t r = r0; r < r1; ++r) {
+                    const vfloat v = (load_c(x + r * C, c0, C) - s) * mu + a;
+                    store_c(y + r * C, xsimd::select(v < zero, zero, v), c0, C);
+                }
+            } else {
+                for (std::size_t r = r0; r < r1; ++r)
+                    store_c(y + r * C, (load_c(x + r * C, c0, C) - s) * mu + a, c0, C);
+            }
         }
     });
 }
 
-// Per channel: s1 = sum dy, s2 = sum dy * (x - mean) * invstd (in double).
+// The gradient reaching the batch norm: dy, or with a ReLU after it (y = its output), y > 0 ? dy : 0
+// (relu_backward's expression).
+inline vfloat grad_in(const float* dy, const float* y, std::size_t r, int c0, int C) {
+    const vfloat g = load_c(dy + r * C, c0, C);
+    if (!y) return g;
+    return xsimd::select(load_c(y + r * C, c0, C) > vfloat(0.f), g, vfloat(0.f));
+}
+
+// Per channel: s1 = sum g, s2 = sum g * (x - mean) * invstd (in double), g = grad_in(dy, y): one
+// pass over the rows for both sums (blocks of 64 rows summed in float, added in double, as
+// column_sum).
 inline void grad_sums(std::size_t m, int C, const float* x, const float* dy, const float* mean, const float* invstd,
-                      double* s1, double* s2) {
+                      double* s1, double* s2, const float* y = nullptr) {
     const int cb = (C + kLanes - 1) / kLanes;
     parallel_for(cb, m * C, [&](int b) {
         const int c0 = b * kLanes;
         const vfloat mu = load_c(mean, c0, C), is = load_c(invstd, c0, C);
-        double a[kLanes], q[kLanes];
-        column_sum(m, [&](std::size_t r) { return load_c(dy + r * C, c0, C); }, a);
-        column_sum(m, [&](std::size_t r) {
-            return load_c(dy + r * C, c0, C) * ((load_c(x + r * C, c0, C) - mu) * is);
-        }, q);
+        double a[kLanes] = {}, q[kLanes] = {};
+        alignas(64) float ta[kLanes], tq[kLanes];
+        for (std::size_t r0 = 0; r0 < m; r0 += 64) {
+            const std::size_t r1 = std::min(m, r0 + 64);
+            vfloat acc_a(0.f), acc_q(0.f);
+            for (std::size_t r = r0; r < r1; ++r) {
+                const vfloat g = grad_in(dy, y, r, c0, C);
+                acc_a += g;
+                acc_q += g * ((load_c(x + r * C, c0, C) - mu) * is);
+            }
+            acc_a.store_aligned(ta);
+            acc_q.store_aligned(tq);
+            for (int j = 0; j < kLanes; ++j) a[j] += double(ta[j]), q[j] += double(tq[j]);
+        }
         for (int j = 0; j < kLanes && c0 + j < C; ++j) s1[c0 + j] = a[j], s2[c0 + j] = q[j];
     });
 }
 }  // namespace simd_bn
 
-inline void batch_norm_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
-                                     const float* gamma, const float* beta, float* running_mean, float* running_var,
-                                     float* y, float* saved_mean, float* saved_invstd) {
-    constexpr const char* op = "batch_norm_forward_train";
+inline void batch_norm_forward_train_impl(const char* op, Shape s, int batch, const BatchNormParams& bp,
+                                          const float* x, const float* gamma, const float* beta, float* running_mean,
+                                          float* running_var, float* y, float* saved_mean, float* saved_invstd,
+                                          bool relu) {
     detail::check_batch_norm(op, s, batch, &bp);
     const std::size_t m = std::size_t(batch) * s.pixels();
     if (m == 1)
@@ -102,7 +130,24 @@ inline void batch_norm_forward_train(backend::simd, Shape s, int batch, const Ba
             scale[c] = float(invstd * double(gamma[c]));
         }
     });
-    simd_bn::affine(m, C, x, mean_f, scale, beta, y);
+    simd_bn::affine(m, C, x, mean_f, scale, beta, y, relu);
+}
+
+inline void batch_norm_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+                                     const float* gamma, const float* beta, float* running_mean, float* running_var,
+                                     float* y, float* saved_mean, float* saved_invstd) {
+    batch_norm_forward_train_impl("batch_norm_forward_train", s, batch, bp, x, gamma, beta, running_mean, running_var,
+                                  y, saved_mean, saved_invstd, false);
+}
+
+// Training BatchNorm followed by a ReLU, one pass for both: y = relu(batch_norm(x)). Same results
+// as batch_norm_forward_train then relu_forward of this backend. Used by the layers (nn/) when the
+// backend has it.
+inline void batch_norm_relu_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp,
+                                          const float* x, const float* gamma, const float* beta, float* running_mean,
+                                          float* running_var, float* y, float* saved_mean, float* saved_invstd) {
+    batch_norm_forward_train_impl("batch_norm_relu_forward_train", s, batch, bp, x, gamma, beta, running_mean,
+                                  running_var, y, saved_mean, saved_invstd, true);
 }
 
 inline void batch_norm_forward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
@@ -127,10 +172,9 @@ inline void batch_norm_forward_eval(backend::simd, Shape s, int batch, const Bat
     simd_bn::affine(std::size_t(batch) * s.pixels(), C, x, running_mean, scale, beta, y);
 }
 
-inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const float* x, const float* dy,
-                                      const float* gamma, const float* saved_mean, const float* saved_invstd,
-                                      float* dx, float* dgamma, float* dbeta) {
-    constexpr const char* op = "batch_norm_backward_train";
+inline void batch_norm_backward_train_impl(const char* op, Shape s, int batch, const float* x, const float* y,
+                                           const float* dy, const float* gamma, const float* saved_mean,
+                                           const float* saved_invstd, float* dx, float* dgamma, float* dbeta) {
     detail::check_batch_norm(op, s, batch, nullptr);
     const std::size_t m = std::size_t(batch) * s.pixels();
     if (m == 1)
@@ -148,7 +192,7 @@ inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const f
     const int C = s.c;
     double* sums = reinterpret_cast<double*>(scratch(std::size_t(C) * 4, 0));
     double *s1 = sums, *s2 = sums + C;
-    simd_bn::grad_sums(m, C, x, dy, saved_mean, saved_invstd, s1, s2);
+    simd_bn::grad_sums(m, C, x, dy, saved_mean, saved_invstd, s1, s2, y);
     // dx = gamma * invstd * (dy - s1/m - xhat * s2/m), xhat = (x - mean) * invstd
     float* a = scratch(std::size_t(C), 1);
     float* b = scratch(std::size_t(C), 2);
@@ -165,7 +209,7 @@ inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const f
             const vfloat av = load_c(a, c0, C), bv = load_c(b, c0, C), qv = load_c(q, c0, C),
                          mu = load_c(saved_mean, c0, C);
             for (std::size_t r = r0; r < r1; ++r) {
-                const vfloat g = load_c(dy + r * C, c0, C), xv = load_c(x + r * C, c0, C);
+                const vfloat g = simd_bn::grad_in(dy, y, r, c0, C), xv = load_c(x + r * C, c0, C);
                 store_c(dx + r * C, av * (g - bv - (xv - mu) * qv), c0, C);
             }
         }
@@ -174,6 +218,24 @@ inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const f
         dgamma[c] = float(double(dgamma[c]) + s2[c]);
         dbeta[c] = float(double(dbeta[c]) + s1[c]);
     }
+}
+
+inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const float* x, const float* dy,
+                                      const float* gamma, const float* saved_mean, const float* saved_invstd,
+                                      float* dx, float* dgamma, float* dbeta) {
+    batch_norm_backward_train_impl("batch_norm_backward_train", s, batch, x, nullptr, dy, gamma, saved_mean,
+                                   saved_invstd, dx, dgamma, dbeta);
+}
+
+// Backward of batch_norm_relu_forward_train: y is its output (the ReLU's), dy the gradient of y.
+// The same as relu_backward then batch_norm_backward_train of this backend, in one pass less and
+// without overwriting dy. dx may alias dy.
+inline void batch_norm_relu_backward_train(backend::simd, Shape s, int batch, const float* x, const float* y,
+                                           const float* dy, const float* gamma, const float* saved_mean,
+                                           const float* saved_invstd, float* dx, float* dgamma, float* dbeta) {
+    detail::check_ptr("batch_norm_relu_backward_train", y, "y");
+    batch_norm_backward_train_impl("batch_norm_relu_backward_train", s, batch, x, y, dy, gamma, saved_mean,
+                                   saved_invstd, dx, dgamma, dbeta);
 }
 
 inline void batch_norm_backward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,

@@ -156,10 +156,49 @@ struct DenseB {
     }
 };
 
+// ---- epilogue -----------------------------------------------------------------------------------
+// What the GEMM applies to each finished element of C (after the last K block), in this order:
+//   o = (o - sub[j]) * mul[j] + add[j]   (inference batch norm; when mul is set)
+//   o = o + res[same place as C's]       (residual add; when res is set; res has C's layout)
+//   o = o < 0 ? 0 : o                    (ReLU, relu.hpp's expression; when relu)
+// The same expressions, in the same order, as the separate batch_norm_forward_eval, add_forward and
+// relu_forward kernels of this backend, so fusing them does not change the computation, only the
+// number of passes over memory.
+struct Epilogue {
+    const float* sub = nullptr;
+    const float* mul = nullptr;
+    const float* add = nullptr;
+    const float* res = nullptr;
+    bool relu = false;
+};
+// `at`: the element's offset in C (and res), j: its column.
+inline vfloat apply_epilogue(vfloat o, const Epilogue& e, std::ptrdiff_t at, int j) {
+    if (e.mul)
+        o = (o - vfloat::load_unaligned(e.sub + j)) * vfloat::load_unaligned(e.mul + j) + vfloat::load_unaligned(e.add + j);
+    if (e.res) o = o + vfloat::load_unaligned(e.res + at);
+    if (e.relu) o = xsimd::select(o < vfloat(0.f), vfloat(0.f), o);
+    return o;
+}
+inline float apply_epilogue(float o, const Epilogue& e, std::ptrdiff_t at, int j) {
+    if (e.mul) o = (o - e.sub[j]) * e.mul[j] + e.add[j];
+    if (e.res) o = o + e.res[at];
+    if (e.relu) o = o < 0.f ? 0.f : o;
+    return o;
+}
+
+// Where row i of C starts (element offset from C): dense rows ldc apart, or any map (the
+// convolutions' padding-free regions write scattered output pixels).
+struct DenseRows {
+    std::ptrdiff_t ldc;
+    std::ptrdiff_t operator()(int i) const { return std::ptrdiff_t(i) * ldc; }
+};
+
 // ---- micro-kernel -------------------------------------------------------------------------------
-// c[r*ldc + j] for r < mr, j < nr:  overwrite ? acc (+ bias[j]) : c + acc (+ bias[j]).
-inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* c, std::ptrdiff_t ldc,
-                         int mr, int nr, bool overwrite, const float* bias) {
+// Row r < mr, column jj < nr of the tile: element C[off[r] + j0 + jj];
+//   overwrite ? acc (+ bias[jj]) : C + acc (+ bias[jj]), then, when ep is set, the epilogue.
+inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* C,
+                         const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
+                         const Epilogue* ep) {
     vfloat acc[kMR][kNV];
 #pragma GCC unroll 16
     for (int r = 0; r < kMR; ++r)
@@ -181,10 +220,12 @@ inline void micro_kernel(int kc, const float* __restrict a, const float* __restr
         for (int r = 0; r < kMR; ++r)
 #pragma GCC unroll 4
             for (int v = 0; v < kNV; ++v) {
-                float* cp = c + r * ldc + v * kLanes;
+                const std::ptrdiff_t at = off[r] + j0 + v * kLanes;
+                float* cp = C + at;
                 vfloat o = acc[r][v];
                 if (!overwrite) o = vfloat::load_unaligned(cp) + o;
                 if (bias) o = o + vfloat::load_unaligned(bias + v * kLanes);
+                if (ep) o = apply_epilogue(o, *ep, at, j0 + v * kLanes);
                 o.store_unaligned(cp);
             }
         return;
@@ -194,30 +235,35 @@ inline void micro_kernel(int kc, const float* __restrict a, const float* __restr
         for (int v = 0; v < kNV; ++v) acc[r][v].store_aligned(tmp + r * kNR + v * kLanes);
     for (int r = 0; r < mr; ++r)
         for (int j = 0; j < nr; ++j) {
+            const std::ptrdiff_t at = off[r] + j0 + j;
             float o = tmp[r * kNR + j];
-            float* cp = c + r * ldc + j;
+            float* cp = C + at;
             if (!overwrite) o = *cp + o;
             if (bias) o = o + bias[j];
+            if (ep) o = apply_epilogue(o, *ep, at, j0 + j);
             *cp = o;
         }
 }
 
 // ---- drivers ------------------------------------------------------------------------------------
-// One thread's share: rows [m0, m1), columns [n0, n1) of C.
-template <class PA, class PB>
-void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, float* C, std::ptrdiff_t ldc,
-               bool accumulate, const float* bias) {
+// One thread's share: rows [m0, m1), columns [n0, n1) of C; row i of C starts at C + rows(i).
+template <class PA, class PB, class Rows>
+void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, float* C, const Rows& rows,
+               bool accumulate, const float* bias, const Epilogue* ep = nullptr) {
     if (m0 >= m1 || n0 >= n1) return;
     if (K <= 0) {
         for (int i = m0; i < m1; ++i)
             for (int j = n0; j < n1; ++j) {
-                float& o = C[std::ptrdiff_t(i) * ldc + j];
+                const std::ptrdiff_t at = rows(i) + j;
+                float& o = C[at];
                 const float base = accumulate ? o : 0.f;
                 o = bias ? base + bias[j] : base;
+                if (ep) o = apply_epilogue(o, *ep, at, j);
             }
         return;
     }
     PackBuffers& buf = pack_buffers();
+    std::ptrdiff_t off[kMC];
     for (int jc = n0; jc < n1; jc += kNC) {
         const int nc = std::min(kNC, n1 - jc);
         for (int pc = 0; pc < K; pc += kKC) {
@@ -225,17 +271,18 @@ void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, 
             b.pack(pc, jc, kc, nc, buf.b);
             const bool overwrite = pc == 0 && !accumulate;
             const float* bias_block = (pc == 0 && bias) ? bias + jc : nullptr;
+            const Epilogue* ep_block = pc + kc >= K ? ep : nullptr;
             for (int ic = m0; ic < m1; ic += kMC) {
                 const int mc = std::min(kMC, m1 - ic);
                 a.pack(ic, pc, mc, kc, buf.a);
+                for (int r = 0; r < mc; ++r) off[r] = rows(ic + r);
                 for (int jr = 0; jr < nc; jr += kNR) {
                     const int nr = std::min(kNR, nc - jr);
                     const float* bp = buf.b + std::size_t(jr / kNR) * kc * kNR;
                     for (int ir = 0; ir < mc; ir += kMR) {
                         const int mr = std::min(kMR, mc - ir);
-                        micro_kernel(kc, buf.a + std::size_t(ir / kMR) * kc * kMR, bp,
-                                     C + std::ptrdiff_t(ic + ir) * ldc + jc + jr, ldc, mr, nr, overwrite,
-                                     bias_block ? bias_block + jr : nullptr);
+                        micro_kernel(kc, buf.a + std::size_t(ir / kMR) * kc * kMR, bp, C, off + ir, jc + jr, mr, nr,
+                                     overwrite, bias_block ? bias_block + jr : nullptr, ep_block);
                     }
                 }
             }
@@ -254,34 +301,42 @@ inline void split_range(int extent, int unit, int threads, int t, int& begin, in
 }
 
 // C[M, N] = A * B (+ bias)   or, with accumulate, C += A * B (+ bias). Parallel with OpenMP.
-template <class PA, class PB>
-void gemm(int M, int N, int K, const PA& a, const PB& b, float* C, std::ptrdiff_t ldc, bool accumulate,
-          const float* bias = nullptr) {
+// Row i of C starts at C + rows(i) (gemm_rows), or rows are ldc apart (gemm).
+template <class PA, class PB, class Rows>
+void gemm_rows(int M, int N, int K, const PA& a, const PB& b, float* C, const Rows& rows, bool accumulate,
+               const float* bias = nullptr, const Epilogue* ep = nullptr) {
     if (M <= 0 || N <= 0) return;
     int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
     const double flops = 2.0 * M * double(N) * double(K);
     if (flops < 2e5) threads = 1;
     if (threads <= 1) {
-        gemm_tile(0, M, 0, N, K, a, b, C, ldc, accumulate, bias);
+        gemm_tile(0, M, 0, N, K, a, b, C, rows, accumulate, bias, ep);
         return;
     }
-    // Split the dimension whose strips divide most evenly among the threads; prefer M (each
-    // thread then packs only its own rows of A, and A is the im2col side of a convolution).
+    // Splitting M makes every thread pack all of B (K x N) and its share of A; splitting N, all of
+    // A and its share of B. So split M when A is the larger side (M >= N: most convolutions at
+    // batch 8), N when B is (the weights, at batch 1 and in the small padding-free regions), unless
+    // that leaves a thread too few strips.
     const int sm = (M + kMR - 1) / kMR, sn = (N + kNR - 1) / kNR;
-    auto waste = [&](int s) { return double((s + threads - 1) / threads * threads) / double(s); };
-    const bool split_m = sm >= 4 * threads || waste(sm) <= waste(sn) || sn < threads;
+    const bool split_m = sn < 2 * threads || (sm >= 2 * threads && M >= N);
 #pragma omp parallel num_threads(threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         int b0, b1;
         if (split_m) {
             split_range(M, kMR, nt, t, b0, b1);
-            gemm_tile(b0, b1, 0, N, K, a, b, C, ldc, accumulate, bias);
+            gemm_tile(b0, b1, 0, N, K, a, b, C, rows, accumulate, bias, ep);
         } else {
             split_range(N, kNR, nt, t, b0, b1);
-            gemm_tile(0, M, b0, b1, K, a, b, C, ldc, accumulate, bias);
+            gemm_tile(0, M, b0, b1, K, a, b, C, rows, accumulate, bias, ep);
         }
     }
+}
+
+template <class PA, class PB>
+void gemm(int M, int N, int K, const PA& a, const PB& b, float* C, std::ptrdiff_t ldc, bool accumulate,
+          const float* bias = nullptr, const Epilogue* ep = nullptr) {
+    gemm_rows(M, N, K, a, b, C, DenseRows{ldc}, accumulate, bias, ep);
 }
 
 // Plain row-major SGEMM: C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1).
