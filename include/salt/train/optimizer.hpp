@@ -124,7 +124,10 @@ public:
             const T* g = s.ref.grad;
             T* m = s.m.data();
             T* v = s.v.data();
-            for (std::size_t i = 0; i < s.ref.count; ++i) {
+            // Elementwise and independent: threads split the elements without changing any result.
+            const long count = long(s.ref.count);
+#pragma omp parallel for schedule(static) if (count >= 65536)
+            for (long i = 0; i < count; ++i) {
                 double pi = double(p[i]);
                 double gi = double(g[i]);
                 if (l2) gi = r(gi + c_wd * pi);           // grad.add(param, alpha=wd)
