@@ -28,6 +28,15 @@ struct BatchNormParams {
 };
 
 namespace detail {
+// Values each channel's batch statistics are taken over in training; one value has no variance,
+// which PyTorch refuses with this message too.
+inline std::size_t training_values_per_channel(const char* op, Shape s, int batch) {
+    const std::size_t m = std::size_t(batch) * s.pixels();
+    if (m == 1)
+        fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ", str(s));
+    return m;
+}
+
 inline void check_batch_norm(const char* op, Shape s, int batch, const BatchNormParams* bp) {
     check_shape_batch(op, s, batch);
     if (bp) {
@@ -43,10 +52,7 @@ void batch_norm_forward_train(backend::reference, Shape s, int batch, const Batc
                               T* saved_invstd) {
     constexpr const char* op = "batch_norm_forward_train";
     detail::check_batch_norm(op, s, batch, &bp);
-    const std::size_t m = std::size_t(batch) * s.pixels();
-    if (m == 1)
-        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
-                     detail::str(s));
+    const std::size_t m = detail::training_values_per_channel(op, s, batch);
     detail::check_ptr(op, x, "x");
     detail::check_ptr(op, gamma, "gamma");
     detail::check_ptr(op, beta, "beta");
@@ -116,10 +122,7 @@ void batch_norm_backward_train(backend::reference, Shape s, int batch, const T* 
                                const T* saved_mean, const T* saved_invstd, T* dx, T* dgamma, T* dbeta) {
     constexpr const char* op = "batch_norm_backward_train";
     detail::check_batch_norm(op, s, batch, nullptr);
-    const std::size_t m = std::size_t(batch) * s.pixels();
-    if (m == 1)
-        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
-                     detail::str(s));
+    const std::size_t m = detail::training_values_per_channel(op, s, batch);
     detail::check_ptr(op, x, "x");
     detail::check_ptr(op, dy, "dy");
     detail::check_ptr(op, gamma, "gamma");

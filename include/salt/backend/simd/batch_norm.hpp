@@ -84,10 +84,7 @@ inline void batch_norm_forward_train_impl(const char* op, Shape s, int batch, co
                                           float* running_var, float* y, float* saved_mean, float* saved_invstd,
                                           bool relu) {
     detail::check_batch_norm(op, s, batch, &bp);
-    const std::size_t m = std::size_t(batch) * s.pixels();
-    if (m == 1)
-        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
-                     detail::str(s));
+    const std::size_t m = detail::training_values_per_channel(op, s, batch);
     detail::check_ptr(op, x, "x");
     detail::check_ptr(op, gamma, "gamma");
     detail::check_ptr(op, beta, "beta");
@@ -176,10 +173,7 @@ inline void batch_norm_backward_train_impl(const char* op, Shape s, int batch, c
                                            const float* dy, const float* gamma, const float* saved_mean,
                                            const float* saved_invstd, float* dx, float* dgamma, float* dbeta) {
     detail::check_batch_norm(op, s, batch, nullptr);
-    const std::size_t m = std::size_t(batch) * s.pixels();
-    if (m == 1)
-        detail::fail(op, "Expected more than 1 value per channel when training, got batch=", batch, " and shape ",
-                     detail::str(s));
+    const std::size_t m = detail::training_values_per_channel(op, s, batch);
     detail::check_ptr(op, x, "x");
     detail::check_ptr(op, dy, "dy");
     detail::check_ptr(op, gamma, "gamma");
