@@ -612,3 +612,64 @@ TEST_CASE("padding-free regions of dilated convolutions match the reference", "[
         CHECK(y1 == y2);
     }
 }
+
+// The same split for the backward passes: the data gradient of a stride-1 conv by regions of the
+// input that receive from the same taps (conv2d_backward_data_regions), the weight gradient by the
+// rectangle of output pixels each tap reads real input with (tap_rect). Checks that the split
+// paths are taken for the model's dilated shapes (so this test exercises them), their results
+// against the reference in double, and the data gradient bitwise against the unsplit GEMM where
+// every tap is whole K blocks (Cout a multiple of KC).
+TEST_CASE("padding-free regions of dilated convolutions in the backward passes", "[backend]") {
+    namespace sk = salt::backend::simd_kernels;
+    struct Case {
+        Shape in;
+        int n;
+        Conv2dParams p;
+        bool data_split;  // expected: the data gradient is split into regions
+    };
+    const Case cases[] = {
+        {{16, 16, 40}, 8, {40, 24, 3, 1, 12, 12, true}, true},  // ASPP rate 12 at OS 8 (2-D regions)
+        {{16, 16, 24}, 8, {24, 40, 3, 1, 4, 4}, true},          // layer4's dilation 4 at OS 8
+        {{8, 8, 24}, 8, {24, 16, 3, 1, 6, 6}, true},            // ASPP rate 6 at OS 16
+        {{16, 16, 40}, 1, {40, 24, 3, 1, 12, 12}, true},        // batch 1: row runs only
+        {{13, 13, 16}, 4, {16, 16, 3, 1, 12, 12, true}, true},  // the 101 path's odd map
+        {{16, 16, 24}, 1, {24, 40, 3, 1, 4, 4}, false},         // batch 1, 17% saving: not worth it
+    };
+    for (const Case& c : cases) {
+        INFO("in " << c.in.h << "x" << c.in.w << "x" << c.in.c << " batch " << c.n << " d" << c.p.dilation);
+        const sk::ConvGeom g(c.in, c.p, true);
+        const Shape out = salt::conv2d_out_shape(c.in, c.p);
+        const auto dy = rnd(out.size() * c.n, 97), w = rnd(c.p.weight_count(), 98);
+        std::vector<float> dx(c.in.size() * c.n, 7.f);
+        CHECK(sk::conv2d_backward_data_regions(g, c.n, dy.data(), w.data(), dx.data()) == c.data_split);
+        // every tap of these convs loses at least 10% of its output pixels to padding
+        double full = 0, live = 0;
+        for (int t = 0; t < g.ntaps; ++t) {
+            const sk::TapRect r = sk::tap_rect(g, t);
+            full += double(out.h) * out.w;
+            live += double(r.RH) * r.RW;
+        }
+        CHECK(live <= 0.9 * full);
+        check_conv<bk::simd>({c.in, c.n, c.p});
+    }
+    // Rectangles: ASPP rate 12 at 16x16, tap (0, 0) reads real input for output rows and columns
+    // 12..15 only; the centre tap for all; tap (2, 1) for rows 0..3 and every column.
+    {
+        const sk::ConvGeom g({16, 16, 8}, {8, 8, 3, 1, 12, 12}, true);
+        CHECK(sk::tap_rect(g, 0) == sk::TapRect{12, 4, 12, 4});
+        CHECK(sk::tap_rect(g, 4) == sk::TapRect{0, 16, 0, 16});
+        CHECK(sk::tap_rect(g, 7) == sk::TapRect{0, 4, 0, 16});
+    }
+    // Bitwise: with Cout = 256 = KC each tap is one K block of the data gradient's GEMM.
+    static_assert(sk::kKC == 256);
+    for (int n : {1, 8}) {
+        const Shape in{16, 16, 64};
+        const Conv2dParams p{64, 256, 3, 1, 12, 12};
+        const Shape out = salt::conv2d_out_shape(in, p);
+        const auto dy = rnd(out.size() * n, 99), w = rnd(p.weight_count(), 100);
+        std::vector<float> dx1(in.size() * n, 7.f), dx2(dx1.size(), 5.f);
+        sk::conv2d_backward_data_impl(in, n, p, dy.data(), w.data(), dx1.data(), true);
+        sk::conv2d_backward_data_impl(in, n, p, dy.data(), w.data(), dx2.data(), false);
+        CHECK(dx1 == dx2);
+    }
+}

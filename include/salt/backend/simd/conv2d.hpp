@@ -87,6 +87,8 @@ struct ConvGeom {
     // The output pixels the forward GEMM covers: rows [oy0, oy0+RH) x columns [ox0, ox0+RW) of
     // every image (the whole map unless the conv is split into padding-free regions).
     int oy0 = 0, ox0 = 0, RH = 0, RW = 0;
+    // The input pixels the data-gradient GEMM covers: rows [iy0, iy0+IRH) x columns [ix0, ix0+IRW).
+    int iy0 = 0, ix0 = 0, IRH = 0, IRW = 0;
 
     ConvGeom(Shape in, const Conv2dParams& cp, bool prune) {
         H = in.h, W = in.w, C = in.c;
@@ -104,6 +106,7 @@ struct ConvGeom {
                 }
         dense_1x1 = k == 1 && s == 1 && p == 0;
         RH = OH, RW = OW;
+        IRH = H, IRW = W;
     }
 };
 
@@ -114,6 +117,16 @@ struct RegionRows {
         const ConvGeom& G = *g;
         const int rp = G.RH * G.RW, n = i / rp, rem = i % rp;
         return ((std::ptrdiff_t(n) * G.OH + G.oy0 + rem / G.RW) * G.OW + G.ox0 + rem % G.RW) * G.CO;
+    }
+};
+
+// Row map of a data-gradient region's GEMM: row i = input pixel (n, iy0 + r / IRW, ix0 + r % IRW).
+struct InputRegionRows {
+    const ConvGeom* g;
+    std::ptrdiff_t operator()(int i) const {
+        const ConvGeom& G = *g;
+        const int rp = G.IRH * G.IRW, n = i / rp, rem = i % rp;
+        return ((std::ptrdiff_t(n) * G.H + G.iy0 + rem / G.IRW) * G.W + G.ix0 + rem % G.IRW) * G.C;
     }
 };
 
@@ -145,6 +158,75 @@ inline TapRuns tap_runs(int in, int out, int k, int s, int p, int d) {
         }
     }
     return r;
+}
+
+// The same runs seen from the input side, for the data gradient of a stride-1 conv: input row i
+// receives from output row o = i + p - t*d through tap row t, when 0 <= o < out.
+inline TapRuns tap_runs_input(int in, int out, int k, int p, int d) {
+    TapRuns r;
+    for (int i = 0; i < in; ++i) {
+        std::uint64_t m = 0;
+        for (int t = 0; t < k; ++t) {
+            const int o = i + p - t * d;
+            if (o >= 0 && o < out) m |= std::uint64_t(1) << t;
+        }
+        if (r.count > 0 && r.mask[r.count - 1] == m) {
+            r.end[r.count - 1] = i + 1;
+        } else {
+            r.begin[r.count] = i, r.end[r.count] = i + 1, r.mask[r.count] = m;
+            ++r.count;
+        }
+    }
+    return r;
+}
+
+// Whether to split a conv pass into regions, and which column runs to use. `rows` and `cols` are
+// the runs of the GEMM's pixels (output pixels for the forward, input pixels for the data
+// gradient), `ntaps` the live taps of the whole conv. Splits into 2-D regions when that saves at
+// least 10% of the multiply-adds and every region has at least 4 MR GEMM rows (batch x pixels);
+// with small regions (batch 1) only into row runs, with whole rows, and only when that saves at
+// least 30%: each region's GEMM packs its weights again, which at batch 1 costs about what it saves
+// unless the saving is large (measured on the forward: ASPP rate 12 at 50% pays, layer4's
+// dilation 4 at 83% does not). Returns false when it does not pay.
+inline bool plan_regions(const TapRuns& rows, const TapRuns& cols, int batch, int ntaps, TapRuns& use_cols) {
+    if (rows.count == 1 && cols.count == 1) return false;
+    auto cost = [&](const TapRuns& rr, const TapRuns& cc) {
+        double c = 0;
+        int smallest = 1 << 30;
+        for (int a = 0; a < rr.count; ++a)
+            for (int b = 0; b < cc.count; ++b) {
+                const int px = (rr.end[a] - rr.begin[a]) * (cc.end[b] - cc.begin[b]);
+                c += double(px) * std::popcount(rr.mask[a]) * std::popcount(cc.mask[b]);
+                smallest = std::min(smallest, px * batch);
+            }
+        return std::pair<double, int>(c, smallest);
+    };
+    const int h = rows.end[rows.count - 1], w = cols.end[cols.count - 1];
+    TapRuns whole_cols;
+    whole_cols.count = 1, whole_cols.begin[0] = 0, whole_cols.end[0] = w;
+    for (int b = 0; b < cols.count; ++b) whole_cols.mask[0] |= cols.mask[b];
+    const double full = double(h) * w * ntaps;
+    auto [c2, s2] = cost(rows, cols);
+    use_cols = cols;
+    double limit = 0.9;
+    if (s2 < 4 * kMR) {
+        auto [c1, s1] = cost(rows, whole_cols);
+        if (s1 < 2 * kMR || rows.count == 1) return false;
+        c2 = c1, use_cols = whole_cols, limit = 0.7;
+    }
+    return c2 <= limit * full;
+}
+
+// The taps of `g` whose row is in `row_mask` and column in `col_mask`, in the same (ky-major) order.
+inline void keep_taps(const ConvGeom& g, std::uint64_t row_mask, std::uint64_t col_mask, ConvGeom& r) {
+    r.ntaps = 0;
+    for (int t = 0; t < g.ntaps; ++t) {
+        const int ky = g.tap[t] / g.k, kx = g.tap[t] % g.k;
+        if (((row_mask >> ky) & 1u) && ((col_mask >> kx) & 1u)) {
+            r.tap[r.ntaps] = g.tap[t], r.ty[r.ntaps] = g.ty[t], r.tx[r.ntaps] = g.tx[t];
+            ++r.ntaps;
+        }
+    }
 }
 
 // Forward A: row i = output pixel (n, oy, ox), depth kk = (live tap t, input channel c).
@@ -217,7 +299,7 @@ struct ConvBwdDataA {
     const float* dy;
     void pack(int i0, int k0, int mc, int kc, float* dst) const {
         const ConvGeom& G = *g;
-        const int ipix = G.H * G.W;
+        const int ipix = G.IRH * G.IRW;
         for (int sidx = 0; sidx * kMR < mc; ++sidx) {
             float* d = dst + std::size_t(sidx) * kc * kMR;
             for (int r = 0; r < kMR; ++r) {
@@ -227,7 +309,7 @@ struct ConvBwdDataA {
                     continue;
                 }
                 const int i = i0 + row;
-                const int n = i / ipix, rem = i % ipix, iy = rem / G.W, ix = rem % G.W;
+                const int n = i / ipix, rem = i % ipix, iy = G.iy0 + rem / G.IRW, ix = G.ix0 + rem % G.IRW;
                 int k = k0;
                 while (k < k0 + kc) {
                     const int t = k / G.CO, c0 = k % G.CO;
@@ -279,18 +361,20 @@ struct ConvBwdDataB {
     }
 };
 
-// Weight-gradient A: row i = (live tap t0 + i / Cin, channel i % Cin), depth k = output pixel:
-// x at the input pixel that output pixel k reads through that tap, or 0 in the padding.
+// Weight-gradient A: row i = (live tap t0 + i / Cin, channel i % Cin), depth k = output pixel of
+// the rectangle [oy0, oy0+RH) x [ox0, ox0+RW) of every image (the whole map unless the taps are
+// split by rectangle): x at the input pixel that output pixel k reads through that tap, or 0 in
+// the padding.
 struct ConvWgradA {
     const ConvGeom* g;
     const float* x;
     int t0;  // first live tap of this GEMM's run of taps
     void pack(int i0, int k0, int mc, int kc, float* dst) const {
         const ConvGeom& G = *g;
-        const int opix = G.OH * G.OW;
+        const int opix = G.RH * G.RW;
         for (int k = 0; k < kc; ++k) {
             const int pix = k0 + k;
-            const int n = pix / opix, rem = pix % opix, oy = rem / G.OW, ox = rem % G.OW;
+            const int n = pix / opix, rem = pix % opix, oy = G.oy0 + rem / G.RW, ox = G.ox0 + rem % G.RW;
             const int by = oy * G.s, bx = ox * G.s;
             int i = i0;
             while (i < i0 + mc) {
@@ -314,59 +398,62 @@ struct ConvWgradA {
     }
 };
 
-// The forward conv as one GEMM per padding-free region (see TapRuns), when that saves at least 10%
-// of the multiply-adds and the regions are tall enough for the register blocking (batch x region
-// pixels >= 4 MR); with small regions (batch 1) only the row runs are split, with whole rows, and
-// only when that saves at least 30%.
-// Returns false (nothing done) when it does not pay.
+// The forward conv as one GEMM per padding-free region (see TapRuns, plan_regions). Returns false
+// (nothing done) when it does not pay.
 inline bool conv2d_forward_regions(const ConvGeom& g, int batch, const float* x, const float* w, const float* bias,
                                    float* y, const Epilogue* ep) {
-    TapRuns rows = tap_runs(g.H, g.OH, g.k, g.s, g.p, g.d), cols = tap_runs(g.W, g.OW, g.k, g.s, g.p, g.d);
-    if (rows.count == 1 && cols.count == 1) return false;
-    auto cost = [&](const TapRuns& rr, const TapRuns& cc) {
-        double c = 0;
-        int smallest = 1 << 30;
-        for (int a = 0; a < rr.count; ++a)
-            for (int b = 0; b < cc.count; ++b) {
-                const int px = (rr.end[a] - rr.begin[a]) * (cc.end[b] - cc.begin[b]);
-                c += double(px) * std::popcount(rr.mask[a]) * std::popcount(cc.mask[b]);
-                smallest = std::min(smallest, px * batch);
-            }
-        return std::pair<double, int>(c, smallest);
-    };
-    TapRuns whole_cols;
-    whole_cols.count = 1, whole_cols.begin[0] = 0, whole_cols.end[0] = g.OW;
-    for (int b = 0; b < cols.count; ++b) whole_cols.mask[0] |= cols.mask[b];
-    const double full = double(g.OH) * g.OW * g.ntaps;
-    auto [c2, s2] = cost(rows, cols);
-    const TapRuns* cr = &cols;
-    double limit = 0.9;
-    if (s2 < 4 * kMR) {
-        // Row runs only: each region's GEMM packs its weights again, which at batch 1 costs about
-        // what it saves unless the saving is large (measured: ASPP rate 12 at 50% pays, layer4's
-        // dilation 4 at 83% does not).
-        auto [c1, s1] = cost(rows, whole_cols);
-        if (s1 < 2 * kMR || rows.count == 1) return false;
-        c2 = c1, cr = &whole_cols, limit = 0.7;
-    }
-    if (c2 > limit * full) return false;
+    const TapRuns rows = tap_runs(g.H, g.OH, g.k, g.s, g.p, g.d), cols = tap_runs(g.W, g.OW, g.k, g.s, g.p, g.d);
+    TapRuns use_cols;
+    if (!plan_regions(rows, cols, batch, g.ntaps, use_cols)) return false;
     for (int a = 0; a < rows.count; ++a)
-        for (int b = 0; b < cr->count; ++b) {
+        for (int b = 0; b < use_cols.count; ++b) {
             ConvGeom r = g;
             r.oy0 = rows.begin[a], r.RH = rows.end[a] - rows.begin[a];
-            r.ox0 = cr->begin[b], r.RW = cr->end[b] - cr->begin[b];
-            r.ntaps = 0;
-            for (int t = 0; t < g.ntaps; ++t) {
-                const int ky = g.tap[t] / g.k, kx = g.tap[t] % g.k;
-                if (((rows.mask[a] >> ky) & 1u) && ((cr->mask[b] >> kx) & 1u)) {
-                    r.tap[r.ntaps] = g.tap[t], r.ty[r.ntaps] = g.ty[t], r.tx[r.ntaps] = g.tx[t];
-                    ++r.ntaps;
-                }
-            }
+            r.ox0 = use_cols.begin[b], r.RW = use_cols.end[b] - use_cols.begin[b];
+            keep_taps(g, rows.mask[a], use_cols.mask[b], r);
             const int M = batch * r.RH * r.RW, K = r.ntaps * r.C;
             gemm_rows(M, r.CO, K, ConvFwdA{&r, x}, ConvFwdB{&r, w}, y, RegionRows{&r}, false, bias, ep);
         }
     return true;
+}
+
+// The data gradient of a stride-1 conv as one GEMM per padding-free region of the *input*: input
+// pixels that receive from the same set of taps (tap_runs_input) form a region whose GEMM has only
+// those taps in K. Every input pixel is in exactly one region and is overwritten (a region with no
+// tap gets zeros). Returns false (nothing done) when it does not pay.
+inline bool conv2d_backward_data_regions(const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
+    if (g.s != 1) return false;
+    const TapRuns rows = tap_runs_input(g.H, g.OH, g.k, g.p, g.d), cols = tap_runs_input(g.W, g.OW, g.k, g.p, g.d);
+    TapRuns use_cols;
+    if (!plan_regions(rows, cols, batch, g.ntaps, use_cols)) return false;
+    for (int a = 0; a < rows.count; ++a)
+        for (int b = 0; b < use_cols.count; ++b) {
+            ConvGeom r = g;
+            r.iy0 = rows.begin[a], r.IRH = rows.end[a] - rows.begin[a];
+            r.ix0 = use_cols.begin[b], r.IRW = use_cols.end[b] - use_cols.begin[b];
+            keep_taps(g, rows.mask[a], use_cols.mask[b], r);
+            const int M = batch * r.IRH * r.IRW, K = r.ntaps * r.CO;
+            gemm_rows(M, r.C, K, ConvBwdDataA{&r, dy}, ConvBwdDataB{&r, w}, dx, InputRegionRows{&r}, false);
+        }
+    return true;
+}
+
+// The output pixels whose input through tap t is a real pixel form a rectangle (per axis:
+// 0 <= o*s + off < in), [oy0, oy0+RH) x [ox0, ox0+RW); it may be empty.
+struct TapRect {
+    int oy0, RH, ox0, RW;
+    bool operator==(const TapRect&) const = default;
+};
+inline TapRect tap_rect(const ConvGeom& g, int t) {
+    auto axis = [&](int in, int out, int off, int& lo, int& len) {
+        lo = std::max(0, -floor_div(off, g.s));
+        const int hi = std::min(out - 1, floor_div(in - 1 - off, g.s));
+        len = std::max(0, hi - lo + 1);
+    };
+    TapRect r{};
+    axis(g.H, g.OH, g.ty[t], r.oy0, r.RH);
+    axis(g.W, g.OW, g.tx[t], r.ox0, r.RW);
+    return r;
 }
 
 inline void conv2d_forward_impl(Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
@@ -421,6 +508,8 @@ inline void conv2d_backward_data_impl(Shape in, int batch, const Conv2dParams& p
         conv2d_backward_data_small_cin(g, batch, dy, w, dx);
     } else if (g.dense_1x1) {
         gemm(M, N, K, DenseA{dy, g.CO}, DenseB{w, g.CO, true}, dx, g.C, false);
+    } else if (prune && conv2d_backward_data_regions(g, batch, dy, w, dx)) {
+        return;
     } else {
         gemm(M, N, K, ConvBwdDataA{&g, dy}, ConvBwdDataB{&g, w}, dx, g.C, false);
     }
@@ -433,13 +522,35 @@ inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams&
     if (g.dense_1x1) {
         gemm(g.C, g.CO, P, DenseA{x, g.C, true}, DenseB{dy, g.CO}, dw, g.CO, true);
     } else {
-        // One GEMM per run of consecutive live taps: each run is a contiguous block of rows of dW.
+        // One GEMM per run of consecutive live taps with the same rectangle of output pixels that
+        // read real input through them (tap_rect): each run is a contiguous block of rows of dW, and
+        // its K is the batch x rectangle pixels, so no product with a padding zero is formed. Taps
+        // are split by rectangle only when that saves at least 10% of the multiply-adds (dilated
+        // convs at small maps); otherwise a run's rectangle is the whole map, as before.
+        TapRect rect[kMaxKernel * kMaxKernel];
+        double full = 0, live = 0;
+        for (int t = 0; t < g.ntaps; ++t) {
+            rect[t] = tap_rect(g, t);
+            full += double(g.OH) * g.OW;
+            live += double(rect[t].RH) * rect[t].RW;
+        }
+        const bool by_rect = prune && live <= 0.9 * full;
+        const TapRect whole{0, g.OH, 0, g.OW};
         int t = 0;
         while (t < g.ntaps) {
+            const TapRect rt = by_rect ? rect[t] : whole;
             int e = t + 1;
-            while (e < g.ntaps && g.tap[e] == g.tap[e - 1] + 1) ++e;
+            while (e < g.ntaps && g.tap[e] == g.tap[e - 1] + 1 && (by_rect ? rect[e] : whole) == rt) ++e;
+            ConvGeom r = g;
+            r.oy0 = rt.oy0, r.RH = rt.RH, r.ox0 = rt.ox0, r.RW = rt.RW;
             float* dwp = dw + std::size_t(g.tap[t]) * g.C * g.CO;
-            gemm((e - t) * g.C, g.CO, P, ConvWgradA{&g, x, t}, DenseB{dy, g.CO}, dwp, g.CO, true);
+            const int K = batch * rt.RH * rt.RW;
+            if (K > 0) {
+                if (by_rect)
+                    gemm((e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, RowMapB{dy, RegionRows{&r}}, dwp, g.CO, true);
+                else
+                    gemm((e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, DenseB{dy, g.CO}, dwp, g.CO, true);
+            }
             t = e;
         }
     }

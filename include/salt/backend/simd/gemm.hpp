@@ -156,6 +156,34 @@ struct DenseB {
     }
 };
 
+// B(k, n) = p[rows(k) + n]: rows gathered through a row map (a weight gradient's dY restricted to
+// the output pixels of one rectangle, see conv2d.hpp).
+template <class Rows>
+struct RowMapB {
+    const float* p;
+    Rows rows;
+    void pack(int k0, int n0, int kc, int nc, float* dst) const {
+        for (int s = 0; s * kNR < nc; ++s) {
+            const int cols = std::min(kNR, nc - s * kNR);
+            float* d = dst + std::size_t(s) * kc * kNR;
+            const int nb = n0 + s * kNR;
+            for (int k = 0; k < kc; ++k) {
+                const float* src = p + rows(k0 + k) + nb;
+                if (cols == kNR) {
+                    for (int v = 0; v < kNV; ++v)
+                        vfloat::load_unaligned(src + v * kLanes).store_aligned(d + k * kNR + v * kLanes);
+                } else {
+                    int c = 0;
+                    for (; c < cols; ++c) d[k * kNR + c] = src[c];
+                    for (; c < kNR; ++c) d[k * kNR + c] = 0.f;
+                }
+            }
+        }
+    }
+};
+template <class Rows>
+RowMapB(const float*, Rows) -> RowMapB<Rows>;
+
 // ---- epilogue -----------------------------------------------------------------------------------
 // What the GEMM applies to each finished element of C (after the last K block), in this order:
 //   o = (o - sub[j]) * mul[j] + add[j]   (inference batch norm; when mul is set)
