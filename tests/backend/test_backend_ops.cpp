@@ -103,18 +103,25 @@ struct ConvCase {
     Conv2dParams p;
 };
 
+// `quantise` (optional) is applied to the GEMM operands x, w and dy before both the backend under
+// test and the reference see them (the bf16 test passes values already rounded to bf16).
 template <class B>
-void check_conv(const ConvCase& cc) {
+void check_conv(const ConvCase& cc, float (*quantise)(float) = nullptr) {
     const Shape in = cc.in;
     const Conv2dParams p = cc.p;
     const int n = cc.batch;
     const Shape out = salt::conv2d_out_shape(in, p);
     std::ostringstream os;
     os << B::name << " conv2d in " << str(in, n) << " k" << p.kernel << " s" << p.stride << " p" << p.padding << " d"
-       << p.dilation << " cout " << p.out_channels << (p.bias ? " bias" : "");
+       << p.dilation << " cout " << p.out_channels << (p.bias ? " bias" : "") << (quantise ? " (quantised inputs)" : "");
     const std::string tag = os.str();
-    const auto x = rnd(in.size() * n, 1), w = rnd(p.weight_count(), 2), b = rnd(std::size_t(p.out_channels), 3);
-    const auto dy = rnd(out.size() * n, 4), dw0 = rnd(p.weight_count(), 5), db0 = rnd(std::size_t(p.out_channels), 6);
+    auto x = rnd(in.size() * n, 1), w = rnd(p.weight_count(), 2);
+    const auto b = rnd(std::size_t(p.out_channels), 3);
+    auto dy = rnd(out.size() * n, 4);
+    const auto dw0 = rnd(p.weight_count(), 5), db0 = rnd(std::size_t(p.out_channels), 6);
+    if (quantise)
+        for (auto* v : {&x, &w, &dy})
+            for (float& e : *v) e = quantise(e);
     const double K = double(p.kernel) * p.kernel * in.c;
     // forward
     std::vector<float> y(out.size() * n, 7.f);
@@ -672,4 +679,88 @@ TEST_CASE("padding-free regions of dilated convolutions in the backward passes",
         sk::conv2d_backward_data_impl(in, n, p, dy.data(), w.data(), dx2.data(), false);
         CHECK(dx1 == dx2);
     }
+}
+
+// ---- bf16 GEMM (gemm.hpp, set_gemm_bf16) ---------------------------------------------------------
+namespace {
+// bf16 rounding to nearest even, written here independently of the kernels' VCVTNE2PS2BF16
+// (finite inputs): add half an ulp of bf16 (minus one when the kept part is even), truncate.
+float round_bf16(float f) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u += 0x7FFFu + ((u >> 16) & 1u);
+    u &= 0xFFFF0000u;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+struct Bf16On {
+    Bf16On() { salt::backend::simd_kernels::set_gemm_bf16(true); }
+    ~Bf16On() { salt::backend::simd_kernels::set_gemm_bf16(false); }
+};
+}  // namespace
+
+// With inputs that are bf16 values, the products are exact in fp32 and the bf16 GEMM is an fp32
+// sum of K products like the fp32 one, so it must meet the same tolerance against the reference in
+// double. With arbitrary inputs it must equal the GEMM of the rounded inputs bit for bit (the
+// packed blocks are rounded to nearest even, odd K padded with zeros).
+TEST_CASE("bf16 GEMM path: exact products of rounded inputs, fp32 sums", "[backend]") {
+    namespace sk = salt::backend::simd_kernels;
+    if constexpr (!sk::gemm_bf16_available()) {
+        CHECK_THROWS_WITH(sk::set_gemm_bf16(true), Catch::Contains("AVX512_BF16"));
+        CHECK_FALSE(sk::gemm_bf16());
+        WARN("this build has no AVX512_BF16: only the error for asking for bf16 is tested");
+        return;
+    }
+    CHECK(round_bf16(1.0f + 1.0f / 256) == 1.0f);               // tie, kept part even: down
+    CHECK(round_bf16(1.0f + 3.0f / 256) == 1.0f + 4.0f / 256);  // tie, kept part odd: up
+    struct G {
+        int M, N, K;
+        bool acc;
+    };
+    for (const G g : {G{37, 45, 301, false}, G{14, 32, 2, true}, G{200, 70, 513, false}, G{1, 1, 1, false},
+                      G{169, 33, 257, true}, G{300, 600, 64, false}}) {
+        INFO("M " << g.M << " N " << g.N << " K " << g.K << (g.acc ? " accumulate" : ""));
+        auto a = rnd(std::size_t(g.M) * g.K, 111), b = rnd(std::size_t(g.K) * g.N, 112);
+        const auto c0 = rnd(std::size_t(g.M) * g.N, 113), bias = rnd(std::size_t(g.N), 114);
+        auto ar = a, br = b;
+        for (float& e : ar) e = round_bf16(e);
+        for (float& e : br) e = round_bf16(e);
+        std::vector<float> c_raw = c0, c_rounded = c0;
+        {
+            Bf16On on;
+            REQUIRE(sk::gemm_bf16());
+            sk::sgemm(false, false, g.M, g.N, g.K, a.data(), g.K, b.data(), g.N, c_raw.data(), g.N, g.acc, bias.data());
+            sk::sgemm(false, false, g.M, g.N, g.K, ar.data(), g.K, br.data(), g.N, c_rounded.data(), g.N, g.acc,
+                      bias.data());
+        }
+        CHECK_FALSE(sk::gemm_bf16());
+        CHECK(c_raw == c_rounded);
+        std::vector<double> exact(c0.size()), mag(c0.size());
+        for (int i = 0; i < g.M; ++i)
+            for (int j = 0; j < g.N; ++j) {
+                double e = (g.acc ? double(c0[i * g.N + j]) : 0.0) + bias[j], m = std::fabs(e);
+                for (int k = 0; k < g.K; ++k) {
+                    const double t = double(ar[std::size_t(i) * g.K + k]) * double(br[std::size_t(k) * g.N + j]);
+                    e += t, m += std::fabs(t);
+                }
+                exact[i * g.N + j] = e, mag[i * g.N + j] = m;
+            }
+        expect_close("bf16 sgemm", c_rounded, exact,
+                     [&](std::size_t i) { return 4 * std::sqrt(double(g.K) + 2) * kEps * mag[i] + 1e-30; });
+        // and the bf16 result really is a different computation from the fp32 one on raw inputs
+        std::vector<float> c32 = c0;
+        sk::sgemm(false, false, g.M, g.N, g.K, a.data(), g.K, b.data(), g.N, c32.data(), g.N, g.acc, bias.data());
+        if (g.K > 8) CHECK(c32 != c_raw);
+    }
+    // The convolutions (all three passes, pruning, regions, the fused epilogue's GEMM) on bf16 inputs.
+    Bf16On on;
+    for (const ConvCase& cc : std::vector<ConvCase>{
+             {{13, 13, 8}, 3, {8, 12, 3, 1, 1, 1, false}},
+             {{16, 16, 40}, 8, {40, 24, 3, 1, 12, 12, true}},
+             {{9, 9, 5}, 3, {5, 40, 1, 1, 0, 1, false}},
+             {{26, 26, 10}, 1, {10, 6, 1, 2, 0, 1, false}},
+             {{5, 5, 33}, 1, {33, 37, 3, 1, 1, 1, true}},
+             {{20, 20, 300}, 1, {300, 70, 3, 1, 1, 1, false}},
+         })
+        check_conv<bk::simd>(cc, round_bf16);
 }

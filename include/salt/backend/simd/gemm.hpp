@@ -30,6 +30,11 @@
 #include <new>
 
 #include <omp.h>
+#include <stdexcept>
+#if defined(__AVX512BF16__) && defined(__AVX512BW__) && defined(__AVX512F__)
+#include <immintrin.h>
+#define SALT_HAVE_BF16_GEMM 1
+#endif
 #include <xsimd/xsimd.hpp>
 
 namespace salt::backend::simd_kernels {
@@ -71,6 +76,55 @@ struct PackBuffers {
 };
 inline PackBuffers& pack_buffers() {
     static thread_local PackBuffers buffers;
+    return buffers;
+}
+
+// ---- bf16 mode -----------------------------------------------------------------------------------
+// Optional: with set_gemm_bf16(true), every GEMM of this backend rounds its packed A and B blocks to
+// bfloat16 (round to nearest even) and multiplies them with AVX512_BF16's VDPBF16PS, which forms
+// products of bf16 pairs and accumulates them in fp32: twice the multiply-adds per instruction of
+// an fp32 FMA. The inputs lose 16 bits of mantissa (relative rounding 2^-9); the sums, the epilogue
+// and everything outside the GEMMs stay fp32. Off by default; the model's parity tests run in fp32.
+// Only compiled for targets with AVX512_BF16 (gemm_bf16_available()).
+#if defined(SALT_HAVE_BF16_GEMM)
+inline constexpr bool kHaveBf16Gemm = true;
+#else
+inline constexpr bool kHaveBf16Gemm = false;
+#endif
+inline bool& gemm_bf16_flag() {
+    static bool on = false;
+    return on;
+}
+inline constexpr bool gemm_bf16_available() { return kHaveBf16Gemm; }
+// Throws std::invalid_argument when asked for bf16 on a target built without AVX512_BF16.
+inline void set_gemm_bf16(bool on) {
+    if (on && !kHaveBf16Gemm)
+        throw std::invalid_argument(
+            "the bf16 GEMM needs AVX512_BF16 and AVX512BW at compile time (e.g. -march=native on a CPU that has "
+            "them, or -march=sapphirerapids / znver4); this build has neither");
+    gemm_bf16_flag() = on;
+}
+inline bool gemm_bf16() { return kHaveBf16Gemm && gemm_bf16_flag(); }
+
+// Per-thread bf16 copies of the packed blocks: pairs of consecutive k in one 32-bit word (k even in
+// the low half), allocated on a thread's first bf16 GEMM.
+struct PackBuffersBf16 {
+    std::uint32_t* a = nullptr;
+    std::uint32_t* b = nullptr;
+    PackBuffersBf16() {
+        a = static_cast<std::uint32_t*>(std::aligned_alloc(64, sizeof(std::uint32_t) * std::size_t(kMC) * (kKC / 2 + 1)));
+        b = static_cast<std::uint32_t*>(std::aligned_alloc(64, sizeof(std::uint32_t) * std::size_t(kNC) * (kKC / 2 + 1)));
+        if (!a || !b) throw std::bad_alloc();
+    }
+    ~PackBuffersBf16() {
+        std::free(a);
+        std::free(b);
+    }
+    PackBuffersBf16(const PackBuffersBf16&) = delete;
+    PackBuffersBf16& operator=(const PackBuffersBf16&) = delete;
+};
+inline PackBuffersBf16& pack_buffers_bf16() {
+    static thread_local PackBuffersBf16 buffers;
     return buffers;
 }
 
@@ -222,27 +276,10 @@ struct DenseRows {
 };
 
 // ---- micro-kernel -------------------------------------------------------------------------------
-// Row r < mr, column jj < nr of the tile: element C[off[r] + j0 + jj];
+// Stores a finished tile: row r < mr, column jj < nr of the tile is element C[off[r] + j0 + jj];
 //   overwrite ? acc (+ bias[jj]) : C + acc (+ bias[jj]), then, when ep is set, the epilogue.
-inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* C,
-                         const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
-                         const Epilogue* ep) {
-    vfloat acc[kMR][kNV];
-#pragma GCC unroll 16
-    for (int r = 0; r < kMR; ++r)
-#pragma GCC unroll 4
-        for (int v = 0; v < kNV; ++v) acc[r][v] = vfloat(0.f);
-    for (int k = 0; k < kc; ++k) {
-        vfloat bv[kNV];
-#pragma GCC unroll 4
-        for (int v = 0; v < kNV; ++v) bv[v] = vfloat::load_aligned(b + k * kNR + v * kLanes);
-#pragma GCC unroll 16
-        for (int r = 0; r < kMR; ++r) {
-            const vfloat av(a[k * kMR + r]);
-#pragma GCC unroll 4
-            for (int v = 0; v < kNV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
-        }
-    }
+inline void store_tile(vfloat (&acc)[kMR][kNV], float* C, const std::ptrdiff_t* off, int j0, int mr, int nr,
+                       bool overwrite, const float* bias, const Epilogue* ep) {
     if (mr == kMR && nr == kNR) {
 #pragma GCC unroll 16
         for (int r = 0; r < kMR; ++r)
@@ -273,6 +310,96 @@ inline void micro_kernel(int kc, const float* __restrict a, const float* __restr
         }
 }
 
+// The fp32 micro-kernel: an MR x NR tile of A * B over one K block, kept in registers.
+inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* C,
+                         const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
+                         const Epilogue* ep) {
+    vfloat acc[kMR][kNV];
+#pragma GCC unroll 16
+    for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) acc[r][v] = vfloat(0.f);
+    for (int k = 0; k < kc; ++k) {
+        vfloat bv[kNV];
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) bv[v] = vfloat::load_aligned(b + k * kNR + v * kLanes);
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            const vfloat av(a[k * kMR + r]);
+#pragma GCC unroll 4
+            for (int v = 0; v < kNV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+        }
+    }
+    store_tile(acc, C, off, j0, mr, nr, overwrite, bias, ep);
+}
+
+#if defined(SALT_HAVE_BF16_GEMM)
+static_assert(kLanes == 16 && kNR == 32, "the bf16 GEMM assumes AVX-512's 16-lane blocking");
+// Two fp32 vectors (k even: lo, k odd: hi; 16 lanes each) -> 16 words (bf16(lo[i]), bf16(hi[i])),
+// rounded to nearest even by VCVTNE2PS2BF16.
+inline __m512i bf16_pairs(__m512 lo, __m512 hi) {
+    const __m512i t = reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(hi, lo));  // 0..15 lo, 16..31 hi
+    const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6,
+                                         21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    return _mm512_permutexvar_epi16(idx, t);
+}
+// B: ceil(nc/NR) fp32 strips (k*NR + c) -> bf16 strips of kp = ceil(kc/2) pair rows (kp*NR + c).
+inline void convert_b_bf16(const float* src, int kc, int nc, std::uint32_t* dst) {
+    const int kp = (kc + 1) / 2;
+    for (int s = 0; s * kNR < nc; ++s) {
+        const float* sp = src + std::size_t(s) * kc * kNR;
+        std::uint32_t* dp = dst + std::size_t(s) * kp * kNR;
+        for (int p = 0; p < kp; ++p)
+            for (int v = 0; v < kNV; ++v) {
+                const __m512 lo = _mm512_load_ps(sp + std::size_t(2 * p) * kNR + v * 16);
+                const __m512 hi = 2 * p + 1 < kc ? _mm512_load_ps(sp + std::size_t(2 * p + 1) * kNR + v * 16)
+                                                 : _mm512_setzero_ps();
+                _mm512_store_si512(dp + std::size_t(p) * kNR + v * 16, bf16_pairs(lo, hi));
+            }
+    }
+}
+// A: ceil(mc/MR) fp32 strips (k*MR + r) -> bf16 strips (kp*MR + r).
+inline void convert_a_bf16(const float* src, int kc, int mc, std::uint32_t* dst) {
+    const int kp = (kc + 1) / 2;
+    const __mmask16 m = __mmask16((1u << kMR) - 1u);
+    for (int s = 0; s * kMR < mc; ++s) {
+        const float* sp = src + std::size_t(s) * kc * kMR;
+        std::uint32_t* dp = dst + std::size_t(s) * kp * kMR;
+        for (int p = 0; p < kp; ++p) {
+            const __m512 lo = _mm512_maskz_loadu_ps(m, sp + std::size_t(2 * p) * kMR);
+            const __m512 hi =
+                2 * p + 1 < kc ? _mm512_maskz_loadu_ps(m, sp + std::size_t(2 * p + 1) * kMR) : _mm512_setzero_ps();
+            _mm512_mask_storeu_epi32(dp + std::size_t(p) * kMR, m, bf16_pairs(lo, hi));
+        }
+    }
+}
+// The bf16 micro-kernel: as micro_kernel, on kp pair rows, with VDPBF16PS.
+inline void micro_kernel_bf16(int kp, const std::uint32_t* __restrict a, const std::uint32_t* __restrict b, float* C,
+                              const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
+                              const Epilogue* ep) {
+    __m512 acc[kMR][kNV];
+#pragma GCC unroll 16
+    for (int r = 0; r < kMR; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_setzero_ps();
+    for (int k = 0; k < kp; ++k) {
+        __m512bh bv[kNV];
+#pragma GCC unroll 4
+        for (int v = 0; v < kNV; ++v) bv[v] = reinterpret_cast<__m512bh>(_mm512_load_si512(b + std::size_t(k) * kNR + v * 16));
+#pragma GCC unroll 16
+        for (int r = 0; r < kMR; ++r) {
+            const __m512bh av = reinterpret_cast<__m512bh>(_mm512_set1_epi32(int(a[std::size_t(k) * kMR + r])));
+#pragma GCC unroll 4
+            for (int v = 0; v < kNV; ++v) acc[r][v] = _mm512_dpbf16_ps(acc[r][v], av, bv[v]);
+        }
+    }
+    vfloat out[kMR][kNV];
+    for (int r = 0; r < kMR; ++r)
+        for (int v = 0; v < kNV; ++v) out[r][v] = vfloat(acc[r][v]);
+    store_tile(out, C, off, j0, mr, nr, overwrite, bias, ep);
+}
+#endif
+
 // ---- drivers ------------------------------------------------------------------------------------
 // One thread's share: rows [m0, m1), columns [n0, n1) of C; row i of C starts at C + rows(i).
 template <class PA, class PB, class Rows>
@@ -291,26 +418,46 @@ void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, 
         return;
     }
     PackBuffers& buf = pack_buffers();
+#if defined(SALT_HAVE_BF16_GEMM)
+    const bool bf16 = gemm_bf16();
+    PackBuffersBf16* buf16 = bf16 ? &pack_buffers_bf16() : nullptr;
+#endif
     std::ptrdiff_t off[kMC];
     for (int jc = n0; jc < n1; jc += kNC) {
         const int nc = std::min(kNC, n1 - jc);
         for (int pc = 0; pc < K; pc += kKC) {
             const int kc = std::min(kKC, K - pc);
             b.pack(pc, jc, kc, nc, buf.b);
+#if defined(SALT_HAVE_BF16_GEMM)
+            const int kp = (kc + 1) / 2;
+            if (bf16) convert_b_bf16(buf.b, kc, nc, buf16->b);
+#endif
             const bool overwrite = pc == 0 && !accumulate;
             const float* bias_block = (pc == 0 && bias) ? bias + jc : nullptr;
             const Epilogue* ep_block = pc + kc >= K ? ep : nullptr;
             for (int ic = m0; ic < m1; ic += kMC) {
                 const int mc = std::min(kMC, m1 - ic);
                 a.pack(ic, pc, mc, kc, buf.a);
+#if defined(SALT_HAVE_BF16_GEMM)
+                if (bf16) convert_a_bf16(buf.a, kc, mc, buf16->a);
+#endif
                 for (int r = 0; r < mc; ++r) off[r] = rows(ic + r);
                 for (int jr = 0; jr < nc; jr += kNR) {
                     const int nr = std::min(kNR, nc - jr);
                     const float* bp = buf.b + std::size_t(jr / kNR) * kc * kNR;
                     for (int ir = 0; ir < mc; ir += kMR) {
                         const int mr = std::min(kMR, mc - ir);
+                        const float* bias_tile = bias_block ? bias_block + jr : nullptr;
+#if defined(SALT_HAVE_BF16_GEMM)
+                        if (bf16) {
+                            micro_kernel_bf16(kp, buf16->a + std::size_t(ir / kMR) * kp * kMR,
+                                              buf16->b + std::size_t(jr / kNR) * kp * kNR, C, off + ir, jc + jr, mr, nr,
+                                              overwrite, bias_tile, ep_block);
+                            continue;
+                        }
+#endif
                         micro_kernel(kc, buf.a + std::size_t(ir / kMR) * kc * kMR, bp, C, off + ir, jc + jr, mr, nr,
-                                     overwrite, bias_block ? bias_block + jr : nullptr, ep_block);
+                                     overwrite, bias_tile, ep_block);
                     }
                 }
             }
