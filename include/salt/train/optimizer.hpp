@@ -126,6 +126,29 @@ public:
             T* v = s.v.data();
             // Elementwise and independent: threads split the elements without changing any result.
             const long count = long(s.ref.count);
+            if constexpr (std::is_same_v<T, float>) {
+                // The same update in float, vectorised: each single operation below rounds as
+                // r(double op) does (for +, -, *, / and sqrt, rounding the double result to float
+                // gives the correctly rounded float result), and r(x + c*y) with c*y exact in
+                // double is fma(c, y, x). Only v's c*g*g and p's c*m/d differ from the double path
+                // (one rounding more or less), which is within torch's own float arithmetic.
+                const float f_b1 = float(c_b1), f_b2 = float(c_b2), f_ob1 = float(c_one_b1), f_ob2 = float(c_one_b2);
+                const float f_bc2 = float(c_bc2_sqrt), f_eps = float(c_eps), f_step = float(c_neg_step);
+                const float f_wd = float(c_wd), f_shrink = float(c_shrink);
+#pragma omp parallel for simd schedule(static) if (count >= 65536)
+                for (long i = 0; i < count; ++i) {
+                    float pi = p[i], gi = g[i];
+                    if (l2) gi = std::fma(f_wd, pi, gi);
+                    if (shrink) pi = pi * f_shrink;
+                    const float mi = std::fma(f_ob1, gi, m[i] * f_b1);
+                    const float vi = std::fma(f_ob2 * gi, gi, v[i] * f_b2);
+                    const float denom = std::sqrt(vi) / f_bc2 + f_eps;
+                    m[i] = mi;
+                    v[i] = vi;
+                    p[i] = pi + f_step * mi / denom;
+                }
+                continue;
+            }
 #pragma omp parallel for schedule(static) if (count >= 65536)
             for (long i = 0; i < count; ++i) {
                 double pi = double(p[i]);
