@@ -3,6 +3,8 @@
 //
 //   BM_DeepLabV3_Infer/batch:1/size:128, BM_DeepLabV3_Infer/batch:8/size:128: eval-mode forward.
 //   BM_DeepLabV3_TrainStep/batch:8/size:128: train-mode forward + backward + parameter update.
+//   BM_DeepLabV3_Infer_BF16/..., BM_DeepLabV3_TrainStep_BF16/...: the same with the simd backend's
+//   bf16 GEMM path (set_gemm_bf16; only in builds with AVX512_BF16).
 //
 // The train step is what bench/compare_torch.py runs in PyTorch: forward (train mode), BCE + Dice
 // loss on the logits (salt::train::bce_dice, a fixed random 0/1 mask as the target), backward,
@@ -32,7 +34,14 @@ double peak_rss_mib() {
     return double(u.ru_maxrss) / 1024.0;
 }
 
-void BM_DeepLabV3_Infer(benchmark::State& state) {
+// Sets the simd backend's bf16 GEMM mode for one benchmark (the *_BF16 variants) and restores fp32.
+struct GemmMode {
+    explicit GemmMode(bool bf16) { salt::backend::simd_kernels::set_gemm_bf16(bf16); }
+    ~GemmMode() { salt::backend::simd_kernels::set_gemm_bf16(false); }
+};
+
+void infer(benchmark::State& state, bool bf16) {
+    GemmMode mode(bf16);
     const int batch = int(state.range(0));
     auto model = std::make_unique<Model>(42);
     salt::Workspace<salt::host_memory> ws(Model::workspace_bytes(batch, Mode::eval));
@@ -54,7 +63,8 @@ void BM_DeepLabV3_Infer(benchmark::State& state) {
     state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 
-void BM_DeepLabV3_TrainStep(benchmark::State& state) {
+void train_step(benchmark::State& state, bool bf16) {
+    GemmMode mode(bf16);
     const int batch = int(state.range(0));
     auto model = std::make_unique<Model>(42);
     salt::Workspace<salt::host_memory> ws(Model::workspace_bytes(batch, Mode::train));
@@ -93,11 +103,23 @@ void BM_DeepLabV3_TrainStep(benchmark::State& state) {
     state.counters["peak_rss_MiB"] = peak_rss_mib();
 }
 
+void BM_DeepLabV3_Infer(benchmark::State& state) { infer(state, false); }
+void BM_DeepLabV3_TrainStep(benchmark::State& state) { train_step(state, false); }
+void BM_DeepLabV3_Infer_BF16(benchmark::State& state) { infer(state, true); }
+void BM_DeepLabV3_TrainStep_BF16(benchmark::State& state) { train_step(state, true); }
+
 }  // namespace
 
 // No UseRealTime(): it would append "/real_time" to the names. The "Time" column is wall-clock
 // time either way (the one to read: the work runs on OpenMP threads); "CPU" is the main thread's.
+// The *_BF16 cases run the simd backend's bf16 GEMM path (only on builds with AVX512_BF16).
 BENCHMARK(BM_DeepLabV3_Infer)->ArgNames({"batch", "size"})->Args({1, 128})->Args({8, 128})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DeepLabV3_TrainStep)->ArgNames({"batch", "size"})->Args({8, 128})
     ->Unit(benchmark::kMillisecond);
+#if defined(SALT_HAVE_BF16_GEMM)
+BENCHMARK(BM_DeepLabV3_Infer_BF16)->ArgNames({"batch", "size"})->Args({1, 128})->Args({8, 128})
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DeepLabV3_TrainStep_BF16)->ArgNames({"batch", "size"})->Args({8, 128})
+    ->Unit(benchmark::kMillisecond);
+#endif

@@ -16,6 +16,7 @@ the load average before and after.
 
 Implementations (each skipped with a note when it is not installed):
   salt        build/bin/salt-bench (--salt-bench), OMP_NUM_THREADS=2
+  salt-bf16   the same binary's *_BF16 cases (bf16 GEMMs, fp32 sums; builds with AVX512_BF16)
   torch-deb   /usr/bin/python3: Debian's PyTorch 1.13 (+ oneDNN), torch.set_num_threads(2)
   torch-pypi  /work/venv-bench/bin/python: PyPI's current PyTorch 2.x
   onnxruntime (inference) the model exported by torch-pypi, intra_op_num_threads=2
@@ -123,9 +124,12 @@ def run_child(cmd, env=None):
     return out
 
 
-def run_salt(bench, kind, batch, iters):
+def run_salt(bench, kind, batch, iters, bf16=False):
     env = dict(os.environ, OMP_NUM_THREADS="2")
     name = SALT_NAMES[(kind, batch)]
+    if bf16:  # BM_DeepLabV3_Infer_BF16/batch:1/size:128 ...
+        head, rest = name.split("/", 1)
+        name = f"{head}_BF16/{rest}"
     out = run_child([bench, f"--benchmark_filter=^{name}$", f"--benchmark_repetitions={iters}",
                      "--benchmark_min_time=0.001", "--benchmark_format=json"], env)
     data = json.loads(out)
@@ -161,7 +165,7 @@ def main():
     ap.add_argument("--debian-python", default="/usr/bin/python3")
     ap.add_argument("--venv-python", default="/work/venv-bench/bin/python")
     ap.add_argument("--cases", default="infer1,infer8,train8")
-    ap.add_argument("--impls", default="salt,torch-deb,torch-pypi,onnxruntime,openvino")
+    ap.add_argument("--impls", default="salt,salt-bf16,torch-deb,torch-pypi,onnxruntime,openvino")
     ap.add_argument("--json", help="write every measurement here")
     a = ap.parse_args()
 
@@ -174,6 +178,12 @@ def main():
             impls.append("salt")
         else:
             notes.append(f"salt-bench not found at {a.salt_bench}")
+    if "salt-bf16" in wanted and "salt" in impls:
+        listed = subprocess.run([a.salt_bench, "--benchmark_list_tests=true"], capture_output=True, text=True).stdout
+        if "_BF16/" in listed:
+            impls.append("salt-bf16")
+        else:
+            notes.append("salt-bf16: this salt-bench has no *_BF16 cases (built without AVX512_BF16)")
     pythons = {"torch-deb": a.debian_python, "torch-pypi": a.venv_python}
     for name in ("torch-deb", "torch-pypi"):
         if name in wanted:
@@ -225,8 +235,8 @@ def main():
             for impl in order:
                 la = os.getloadavg()[0]
                 try:
-                    if impl == "salt":
-                        res = run_salt(a.salt_bench, kind, batch, a.iters)
+                    if impl in ("salt", "salt-bf16"):
+                        res = run_salt(a.salt_bench, kind, batch, a.iters, bf16=impl == "salt-bf16")
                     elif impl in ("torch-deb", "torch-pypi"):
                         res = run_py(pythons[impl], kind, batch, a.iters, "torch", None)
                     else:
@@ -243,24 +253,27 @@ def main():
     peaks = {k: max(x["rss_mib"] for x in v) for k, v in results.items()}
 
     print(f"\n# load average: start {load0[0]:.2f}, end {load1[0]:.2f} (2 cores; above ~0.5 the numbers are contended)")
-    print("| case | implementation | median time (ms) | images/s | salt speed-up (same-round ratio, median) | peak RSS (MiB) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    print("| case | implementation | median time (ms) | images/s | salt fp32 speed-up (same-round ratio, median) "
+          "| salt bf16 speed-up | peak RSS (MiB) |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for (kind, batch) in cases:
-        salt_runs = results.get((kind, batch, "salt"), [])
+        def ratio(runs, ref):
+            ref_runs = results.get((kind, batch, ref), [])
+            if not ref_runs or runs is ref_runs:
+                return ""
+            pairs = [o["median_s"] / s["median_s"] for o, s in zip(runs, ref_runs)]
+            return f"{median(pairs):.2f}x"
         for impl in impls:
             runs = results.get((kind, batch, impl))
             if not runs:
                 continue
             t = median([x["median_s"] for x in runs])
-            ratio = ""
-            if impl != "salt" and salt_runs:
-                pairs = [o["median_s"] / s["median_s"] for o, s in zip(runs, salt_runs)]
-                ratio = f"{median(pairs):.2f}x"
+            r32 = ratio(runs, "salt") if impl != "salt" else ""
+            r16 = ratio(runs, "salt-bf16") if impl != "salt-bf16" else ""
             name = SALT_NAMES[(kind, batch)]
             pk = peaks.get((kind, batch, impl))
-            print(f"| {name} | {impl} {versions.get(impl, '')} | {t*1e3:.1f} | {batch / t:.1f} | {ratio} | "
-                  f"{pk:.0f} |" if pk else f"| {name} | {impl} {versions.get(impl, '')} | {t*1e3:.1f} | "
-                  f"{batch / t:.1f} | {ratio} | - |")
+            pks = f"{pk:.0f}" if pk else "-"
+            print(f"| {name} | {impl} {versions.get(impl, '')} | {t*1e3:.1f} | {batch / t:.1f} | {r32} | {r16} | {pks} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"load_start": load0, "load_end": load1, "versions": versions, "notes": notes,

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "salt/backend/simd/gemm.hpp"
 #include "compiled_model.hpp"
 #include "salt/data/synth.hpp"
 #include "salt/io/error.hpp"
@@ -45,6 +46,7 @@ Args train_args() {
     a.option("max-minutes", "M", "stop after the epoch that passes M minutes (0: no limit)", "0");
     a.option("max-steps", "N", "at most N steps per epoch (0: the whole training split)", "0");
     a.option("synthetic-count", "N", "images in the synthetic set when there is no --data", "600");
+    a.flag("bf16", "bf16 matrix products (AVX512_BF16, fp32 sums) in the convolutions; see docs/performance.md");
     a.flag("quiet", "no progress output");
     return a;
 }
@@ -80,6 +82,7 @@ int cmd_train(int argc, char** argv) {
     o["adamw"] = a.has("adamw") ? "1" : "0";
     o["depth-channel"] = a.has("depth-channel") ? "1" : "0";
     o["no-augment"] = a.has("no-augment") ? "1" : "0";
+    o["bf16"] = a.has("bf16") ? "1" : "0";
     const fs::path run = resume ? fs::path(a.get("resume")) : fs::path(a.get("out"));
     if (resume) {
         if (!fs::exists(run / "run.txt")) throw io::IoError((run / "run.txt").string(), "cannot resume: no such file (is RUN a salt train run directory?)");
@@ -128,6 +131,11 @@ int cmd_train(int argc, char** argv) {
     if (t.monitor != "val_map" && t.monitor != "val_iou" && t.monitor != "val_dice" && t.monitor != "val_loss")
         throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
     if (const int threads = int(a.get_int("threads", 0, 1024)); threads > 0) omp_set_num_threads(threads);
+    try {
+        backend::simd_kernels::set_gemm_bf16(o["bf16"] == "1");  // a run recorded with --bf16 resumes in bf16
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--bf16: ") + e.what());
+    }
 
     const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
     const CompiledModel* model = nullptr;
