@@ -1,7 +1,7 @@
 // bench/bench_ops.cpp — the simd backend's kernels on the model's real shapes (DeepLabV3-R50,
 // 1-channel 128x128 input, batch 8: stem 64x64, layer1 32x32, layer2..4 and ASPP 16x16).
 // Convolutions report GFLOP/s of the work actually done (2 * pixels * Cout * live taps * Cin: a
-// pruned ASPP conv counts only its live centre tap) and % of the measured 310 GFLOP/s GEMM peak.
+// pruned ASPP conv counts only its live centre tap) and % of the FMA limit (bench_common.hpp).
 // Arg `pass`: 0 forward, 1 data gradient, 2 weight gradient.
 #include "bench_common.hpp"
 #include "salt/backend/simd/simd.hpp"

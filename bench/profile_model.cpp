@@ -1,7 +1,7 @@
 // bench/profile_model.cpp — salt-profile: per-op, per-shape time of DeepLabV3-ResNet50 (1 channel,
 // 128x128) on the simd backend, for inference and for a training step.
 //
-//   OMP_NUM_THREADS=2 build/bin/salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu]
+//   OMP_NUM_THREADS=2 build/bin/salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]
 //
 // How: the model is instantiated with a profiling tag `prof` derived from backend::simd. Every op
 // the layers call is overloaded here for `prof` (an exact match on the tag, so it wins over the
@@ -9,7 +9,8 @@
 // simd backend has none, to the reference one through the usual derived-to-base rule). The layers
 // are untouched, so the profile times exactly the code the simd model runs, plus one clock read per
 // op. Convolutions are keyed by geometry and pass, with GFLOP/s of the work done (live taps only)
-// and % of the 310 GFLOP/s GEMM peak; the other ops by kind and shape.
+// and % of the FMA limit (117 GFLOP/s per core in use, see bench_common.hpp); the other ops by kind
+// and shape.
 #include <omp.h>
 
 #include <algorithm>
@@ -44,6 +45,8 @@ inline std::string shape_str(salt::Shape s) {
 // --clock=cpu: the calling thread's CPU time instead of wall time. With OMP_NUM_THREADS=1 every op
 // runs on that thread, so this is the op's work, unaffected by other processes taking the cores
 // (a profile that stays meaningful on a loaded machine; the shares, not the absolute times).
+// The FMA units' limit of the cores in use (bench_common.hpp): 117 GFLOP/s per core, 2 cores.
+inline double peak() { return 117.0 * std::min(2, omp_get_max_threads()); }
 inline bool& use_cpu_clock() {
     static bool cpu = false;
     return cpu;
@@ -218,11 +221,11 @@ void profile(int batch, bool train, int steps) {
     std::printf("%-22s %10s %7s %9s %7s\n", "group", "ms/step", "share", "GFLOP/s", "%peak");
     for (auto& [g, v] : groups)
         std::printf("%-22s %10.2f %6.1f%% %9.1f %6.1f%%\n", g.c_str(), v.first * 1e3, 100 * v.first / (wall_sum / steps),
-                    v.second > 0 ? v.second / v.first * 1e-9 : 0.0, v.second > 0 ? v.second / v.first * 1e-9 / 3.1 : 0.0);
+                    v.second > 0 ? v.second / v.first * 1e-9 : 0.0, v.second > 0 ? v.second / v.first * 1e-9 * 100 / salt_prof::peak() : 0.0);
     std::printf("%-22s %10.2f %6.1f%%\n", "(not in an op)", (wall_sum / steps - total) * 1e3,
                 100 * (1 - total / (wall_sum / steps)));
-    std::printf("all convs: %.2f GFLOP/step at %.1f GFLOP/s (%.1f%% of 310)\n", conv_flops * 1e-9,
-                conv_flops / conv_time * 1e-9, conv_flops / conv_time * 1e-9 / 3.1);
+    std::printf("all convs: %.2f GFLOP/step at %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s FMA limit)\n",
+                conv_flops * 1e-9, conv_flops / conv_time * 1e-9, conv_flops / conv_time * 1e-9 * 100 / salt_prof::peak(), salt_prof::peak());
     // Per op and shape, slowest first.
     std::vector<std::pair<std::string, salt_prof::Entry>> rows(salt_prof::table().begin(), salt_prof::table().end());
     std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.second.seconds > b.second.seconds; });
@@ -232,7 +235,7 @@ void profile(int batch, bool train, int steps) {
         if (sec * 1e3 < 0.05) continue;
         const double gf = e.flops > 0 ? e.flops / e.seconds * 1e-9 : 0.0;
         std::printf("%-56s %6ld %10.2f %5.1f%% %9.1f %6.1f%%\n", k.c_str(), e.calls / steps, sec * 1e3,
-                    100 * sec / (wall_sum / steps), gf, gf / 3.1);
+                    100 * sec / (wall_sum / steps), gf, gf * 100 / salt_prof::peak());
     }
 }
 
@@ -246,9 +249,10 @@ int main(int argc, char** argv) {
         else if (!std::strncmp(argv[i], "--batch=", 8)) batch = std::atoi(argv[i] + 8);
         else if (!std::strncmp(argv[i], "--steps=", 8)) steps = std::max(1, std::atoi(argv[i] + 8));
         else if (!std::strcmp(argv[i], "--clock=cpu")) salt_prof::use_cpu_clock() = true;
+        else if (!std::strcmp(argv[i], "--bf16")) salt::backend::simd_kernels::set_gemm_bf16(true);
         else if (!std::strcmp(argv[i], "--clock=wall")) salt_prof::use_cpu_clock() = false;
         else {
-            std::fprintf(stderr, "usage: salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu]\n");
+            std::fprintf(stderr, "usage: salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]\n");
             return 2;
         }
     }
@@ -256,8 +260,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "salt-profile: --clock=cpu measures the calling thread only: run it with OMP_NUM_THREADS=1\n");
         return 2;
     }
-    std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend, %d OpenMP threads, %s time\n",
-                omp_get_max_threads(), salt_prof::use_cpu_clock() ? "thread CPU" : "wall");
+    std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend (%s GEMMs), %d OpenMP threads, %s time\n",
+                salt::backend::simd_kernels::gemm_bf16() ? "bf16" : "fp32", omp_get_max_threads(),
+                salt_prof::use_cpu_clock() ? "thread CPU" : "wall");
     if (mode == "infer" || mode == "all") {
         if (batch) profile(batch, false, steps);
         else profile(1, false, steps), profile(8, false, steps);
