@@ -34,10 +34,10 @@ struct LinearTap {
     T l0 = T(1), l1 = T(0);
 };
 
-// Source indices and weights along one axis, computed as torch's compute_source_index_and_lambda.
+// Source indices and weights along one axis, computed as torch's compute_source_index_and_lambda,
+// into taps[0, out) (backends with their own buffers call this; linear_taps allocates).
 template <class T>
-std::vector<LinearTap<T>> linear_taps(int in, int out, bool align_corners) {
-    std::vector<LinearTap<T>> taps(static_cast<std::size_t>(out));
+void fill_linear_taps(int in, int out, bool align_corners, LinearTap<T>* taps) {
     T scale;
     if (align_corners) {
         scale = out > 1 ? T(in - 1) / T(out - 1) : T(0);
@@ -45,7 +45,7 @@ std::vector<LinearTap<T>> linear_taps(int in, int out, bool align_corners) {
         scale = T(in) / T(out);
     }
     for (int d = 0; d < out; ++d) {
-        LinearTap<T>& t = taps[std::size_t(d)];
+        LinearTap<T>& t = taps[d];
         if (in == out) {
             t.i0 = t.i1 = d;
             t.l0 = T(1);
@@ -67,6 +67,12 @@ std::vector<LinearTap<T>> linear_taps(int in, int out, bool align_corners) {
         t.l1 = T(std::min(std::max(src - A(i0), A(0)), A(1)));
         t.l0 = T(1) - t.l1;
     }
+}
+
+template <class T>
+std::vector<LinearTap<T>> linear_taps(int in, int out, bool align_corners) {
+    std::vector<LinearTap<T>> taps(static_cast<std::size_t>(out));
+    fill_linear_taps(in, out, align_corners, taps.data());
     return taps;
 }
 

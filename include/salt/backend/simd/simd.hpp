@@ -11,8 +11,7 @@
 //   conv2d.hpp          forward, data and weight gradients; implicit GEMM; dead-tap pruning
 //   batch_norm.hpp      train/eval forward and backward
 //   relu.hpp add.hpp sigmoid.hpp concat.hpp max_pool.hpp global_avg_pool.hpp
-// resize_bilinear and dropout keep the reference kernels (not hot in this model; see
-// docs/backends.md).
+//   resize_bilinear.hpp dropout.hpp
 #pragma once
 
 #include "salt/backend/reference/reference.hpp"
@@ -29,9 +28,11 @@ struct simd : reference {
 #include "salt/backend/simd/add.hpp"
 #include "salt/backend/simd/batch_norm.hpp"
 #include "salt/backend/simd/concat.hpp"
+#include "salt/backend/simd/dropout.hpp"
 #include "salt/backend/simd/conv2d.hpp"
 #include "salt/backend/simd/gemm.hpp"
 #include "salt/backend/simd/global_avg_pool.hpp"
 #include "salt/backend/simd/max_pool.hpp"
 #include "salt/backend/simd/relu.hpp"
+#include "salt/backend/simd/resize_bilinear.hpp"
 #include "salt/backend/simd/sigmoid.hpp"
