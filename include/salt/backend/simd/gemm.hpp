@@ -310,8 +310,10 @@ inline void store_tile(vfloat (&acc)[kMR][kNV], float* C, const std::ptrdiff_t* 
         }
 }
 
-// The fp32 micro-kernel: an MR x NR tile of A * B over one K block, kept in registers.
-inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* C,
+// The fp32 micro-kernel: an MR x NR tile of A * B over one K block, kept in registers. Not inlined:
+// one copy per program instead of one per GEMM instantiation (each packer pair is one), which
+// keeps compile time down; a call per tile of 14 x 32 x KC multiply-adds costs nothing measurable.
+[[gnu::noinline]] inline void micro_kernel(int kc, const float* __restrict a, const float* __restrict b, float* C,
                          const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
                          const Epilogue* ep) {
     vfloat acc[kMR][kNV];
@@ -373,8 +375,8 @@ inline void convert_a_bf16(const float* src, int kc, int mc, std::uint32_t* dst)
         }
     }
 }
-// The bf16 micro-kernel: as micro_kernel, on kp pair rows, with VDPBF16PS.
-inline void micro_kernel_bf16(int kp, const std::uint32_t* __restrict a, const std::uint32_t* __restrict b, float* C,
+// The bf16 micro-kernel: as micro_kernel, on kp pair rows, with VDPBF16PS (not inlined either).
+[[gnu::noinline]] inline void micro_kernel_bf16(int kp, const std::uint32_t* __restrict a, const std::uint32_t* __restrict b, float* C,
                               const std::ptrdiff_t* off, int j0, int mr, int nr, bool overwrite, const float* bias,
                               const Epilogue* ep) {
     __m512 acc[kMR][kNV];
