@@ -142,34 +142,12 @@ struct TapRuns {
     int begin[2 * kMaxKernel + 1]{}, end[2 * kMaxKernel + 1]{};
     std::uint64_t mask[2 * kMaxKernel + 1]{};
 };
-inline TapRuns tap_runs(int in, int out, int k, int s, int p, int d) {
+// Groups indices [0, n) into runs of consecutive indices with the same tap mask mask_of(i).
+template <class MaskOf>
+TapRuns runs_of(int n, MaskOf&& mask_of) {
     TapRuns r;
-    for (int o = 0; o < out; ++o) {
-        std::uint64_t m = 0;
-        for (int t = 0; t < k; ++t) {
-            const int i = o * s - p + t * d;
-            if (i >= 0 && i < in) m |= std::uint64_t(1) << t;
-        }
-        if (r.count > 0 && r.mask[r.count - 1] == m) {
-            r.end[r.count - 1] = o + 1;
-        } else {
-            r.begin[r.count] = o, r.end[r.count] = o + 1, r.mask[r.count] = m;
-            ++r.count;
-        }
-    }
-    return r;
-}
-
-// The same runs seen from the input side, for the data gradient of a stride-1 conv: input row i
-// receives from output row o = i + p - t*d through tap row t, when 0 <= o < out.
-inline TapRuns tap_runs_input(int in, int out, int k, int p, int d) {
-    TapRuns r;
-    for (int i = 0; i < in; ++i) {
-        std::uint64_t m = 0;
-        for (int t = 0; t < k; ++t) {
-            const int o = i + p - t * d;
-            if (o >= 0 && o < out) m |= std::uint64_t(1) << t;
-        }
+    for (int i = 0; i < n; ++i) {
+        const std::uint64_t m = mask_of(i);
         if (r.count > 0 && r.mask[r.count - 1] == m) {
             r.end[r.count - 1] = i + 1;
         } else {
@@ -178,6 +156,30 @@ inline TapRuns tap_runs_input(int in, int out, int k, int p, int d) {
         }
     }
     return r;
+}
+// Output index o reads input index o*s - p + t*d through tap t: live when that is in [0, in).
+inline TapRuns tap_runs(int in, int out, int k, int s, int p, int d) {
+    return runs_of(out, [&](int o) {
+        std::uint64_t m = 0;
+        for (int t = 0; t < k; ++t) {
+            const int i = o * s - p + t * d;
+            if (i >= 0 && i < in) m |= std::uint64_t(1) << t;
+        }
+        return m;
+    });
+}
+
+// The same runs seen from the input side, for the data gradient of a stride-1 conv: input row i
+// receives from output row o = i + p - t*d through tap row t, when 0 <= o < out.
+inline TapRuns tap_runs_input(int in, int out, int k, int p, int d) {
+    return runs_of(in, [&](int i) {
+        std::uint64_t m = 0;
+        for (int t = 0; t < k; ++t) {
+            const int o = i + p - t * d;
+            if (o >= 0 && o < out) m |= std::uint64_t(1) << t;
+        }
+        return m;
+    });
 }
 
 // Whether to split a conv pass into regions, and which column runs to use. `rows` and `cols` are
