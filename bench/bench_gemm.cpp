@@ -9,17 +9,18 @@
 
 namespace {
 
-namespace sk = salt::backend::simd_kernels;
+namespace sk = salt::backend::simd;
 using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 void BM_Gemm_salt(benchmark::State& state) {
     const int M = int(state.range(0)), N = int(state.range(1)), K = int(state.range(2)), op = int(state.range(3));
     auto a = salt_bench::random_vec(std::size_t(M) * K, 1), b = salt_bench::random_vec(std::size_t(K) * N, 2);
     std::vector<float> c(std::size_t(M) * N);
+    static sk::Device dev;
     for (auto _ : state) {
-        if (op == 0) sk::sgemm(false, false, M, N, K, a.data(), K, b.data(), N, c.data(), N, false);
-        else if (op == 1) sk::sgemm(false, true, M, N, K, a.data(), K, b.data(), K, c.data(), N, false);
-        else sk::sgemm(true, false, M, N, K, a.data(), M, b.data(), N, c.data(), N, true);
+        if (op == 0) sk::sgemm(dev, false, false, M, N, K, a.data(), K, b.data(), N, c.data(), N, false);
+        else if (op == 1) sk::sgemm(dev, false, true, M, N, K, a.data(), K, b.data(), K, c.data(), N, false);
+        else sk::sgemm(dev, true, false, M, N, K, a.data(), M, b.data(), N, c.data(), N, true);
         benchmark::DoNotOptimize(c.data());
     }
     salt_bench::set_flops(state, 2.0 * M * double(N) * K);

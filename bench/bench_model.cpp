@@ -4,11 +4,11 @@
 //   BM_DeepLabV3_Infer/batch:1/size:128, BM_DeepLabV3_Infer/batch:8/size:128: eval-mode forward.
 //   BM_DeepLabV3_TrainStep/batch:8/size:128: train-mode forward + backward + parameter update.
 //   BM_DeepLabV3_Infer_BF16/..., BM_DeepLabV3_TrainStep_BF16/...: the same with the simd backend's
-//   bf16 GEMM path (set_gemm_bf16; only in builds with AVX512_BF16).
+//   bf16 GEMM path (a device with Options::bf16; only in builds with AVX512_BF16).
 //
 // The train step is what bench/compare_torch.py runs in PyTorch: forward (train mode), BCE + Dice
-// loss on the logits (salt::train::bce_dice, a fixed random 0/1 mask as the target), backward,
-// Adam update (salt::train::Adam, lr 1e-3) and zeroing of the gradients.
+// loss on the logits (the backend's Op::loss_bce_dice, a fixed random 0/1 mask as the target),
+// backward, Adam update (salt::train::Adam, lr 1e-3) and zeroing of the gradients.
 //
 // The "peak RSS" counter is the process's high-water resident set (getrusage) after the case ran,
 // so it is only meaningful when one case runs per process (bench/compare_torch.py does that).
@@ -25,7 +25,8 @@
 
 namespace {
 
-using Model = salt::models::DeepLabV3<float, {.in_channels = 1}, salt::backend::simd>;
+using B = salt::backend::Simd;
+using Model = salt::models::DeepLabV3<float, {.in_channels = 1}, B>;
 using salt::nn::Mode;
 
 double peak_rss_mib() {
@@ -34,29 +35,24 @@ double peak_rss_mib() {
     return double(u.ru_maxrss) / 1024.0;
 }
 
-// Sets the simd backend's bf16 GEMM mode for one benchmark (the *_BF16 variants) and restores fp32.
-struct GemmMode {
-    explicit GemmMode(bool bf16) { salt::backend::simd_kernels::set_gemm_bf16(bf16); }
-    ~GemmMode() { salt::backend::simd_kernels::set_gemm_bf16(false); }
-};
-
 void infer(benchmark::State& state, bool bf16) {
-    GemmMode mode(bf16);
     const int batch = int(state.range(0));
-    auto model = std::make_unique<Model>(42);
-    salt::Workspace<salt::host_memory> ws(Model::workspace_bytes(batch, Mode::eval));
+    auto model = std::make_unique<Model>(42, B::options{.threads = 0, .bf16 = bf16});
+    auto& dev = model->device();
+    salt::Workspace<B> ws(dev, Model::workspace_bytes(batch, Mode::eval));
     salt::Rng rng(1);
-    auto xin = salt_bench::random_vec(Model::in_shape.size() * batch, 7);
+    salt::Tensor<float, Model::in_shape, B> x(dev, batch);
+    x.upload(salt_bench::random_vec(Model::in_shape.size() * batch, 7));
     auto pass = [&] {
         ws.reset();
-        salt::nn::Context<salt::backend::simd> ctx{ws, Mode::eval, &rng};
-        return model->forward(salt::TensorView<const float, Model::in_shape>(xin.data(), batch), ctx).out.data();
+        salt::nn::Context<B> ctx{ws, Mode::eval, &rng};
+        return model->forward(x.view(), ctx).out.data();
     };
     pass();  // warm-up: first-touch of the workspace, the GEMM's packing buffers, the OpenMP pool
     for (auto _ : state) {
         ws.reset();
-        salt::nn::Context<salt::backend::simd> ctx{ws, Mode::eval, &rng};
-        auto o = model->forward(salt::TensorView<const float, Model::in_shape>(xin.data(), batch), ctx);
+        salt::nn::Context<B> ctx{ws, Mode::eval, &rng};
+        auto o = model->forward(x.view(), ctx);
         benchmark::DoNotOptimize(o.out.data());
     }
     state.counters["img/s"] = benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);
@@ -64,22 +60,27 @@ void infer(benchmark::State& state, bool bf16) {
 }
 
 void train_step(benchmark::State& state, bool bf16) {
-    GemmMode mode(bf16);
     const int batch = int(state.range(0));
-    auto model = std::make_unique<Model>(42);
-    salt::Workspace<salt::host_memory> ws(Model::workspace_bytes(batch, Mode::train));
+    auto model = std::make_unique<Model>(42, B::options{.threads = 0, .bf16 = bf16});
+    auto& dev = model->device();
+    salt::Workspace<B> ws(dev, Model::workspace_bytes(batch, Mode::train));
     salt::Rng rng(1);
-    auto xin = salt_bench::random_vec(Model::in_shape.size() * batch, 7);
-    auto target = salt_bench::random_vec(Model::out_shape.size() * batch, 8);
-    for (auto& t : target) t = t > 0.f ? 1.f : 0.f;
-    salt::train::Adam<float> adam(*model, salt::train::AdamOptions{});
+    salt::Tensor<float, Model::in_shape, B> x(dev, batch);
+    salt::Tensor<float, Model::out_shape, B> target(dev, batch);
+    x.upload(salt_bench::random_vec(Model::in_shape.size() * batch, 7));
+    auto t = salt_bench::random_vec(Model::out_shape.size() * batch, 8);
+    for (auto& v : t) v = v > 0.f ? 1.f : 0.f;
+    target.upload(t);
+    const salt::MapGeometry g{batch, Model::out_shape.h, Model::out_shape.w, {0, 0, Model::out_shape.h, Model::out_shape.w}};
+    salt::train::Adam<float, B> adam(*model, salt::train::AdamOptions{});
     auto step = [&] {
         ws.reset();
-        salt::nn::Context<salt::backend::simd> ctx{ws, Mode::train, &rng};
-        auto o = model->forward(salt::TensorView<const float, Model::in_shape>(xin.data(), batch), ctx);
+        salt::nn::Context<B> ctx{ws, Mode::train, &rng};
+        auto o = model->forward(x.view(), ctx);
         auto dout = ctx.template take<float, Model::out_shape>(batch);
-        const double loss = salt::train::bce_dice(std::span<const float>(o.out.data(), o.out.size()), target,
-                                                  std::span<float>(dout.data(), dout.size()), batch);
+        const double loss = salt::train::compute_loss(dev, salt::train::LossKind::bce_dice, g,
+                                                      static_cast<const float*>(o.out.data()),
+                                                      static_cast<const float*>(target.data()), dout.data());
         model->backward(dout, ctx);
         adam.step();
         adam.zero_grad();
@@ -87,16 +88,7 @@ void train_step(benchmark::State& state, bool bf16) {
     };
     step();  // warm-up (as PyTorch's side does one untimed step)
     for (auto _ : state) {
-        ws.reset();
-        salt::nn::Context<salt::backend::simd> ctx{ws, Mode::train, &rng};
-        auto o = model->forward(salt::TensorView<const float, Model::in_shape>(xin.data(), batch), ctx);
-        auto dout = ctx.template take<float, Model::out_shape>(batch);
-        const double loss = salt::train::bce_dice(std::span<const float>(o.out.data(), o.out.size()), target,
-                                                  std::span<float>(dout.data(), dout.size()), batch);
-        benchmark::DoNotOptimize(loss);
-        model->backward(dout, ctx);
-        adam.step();
-        adam.zero_grad();
+        benchmark::DoNotOptimize(step());
         benchmark::ClobberMemory();
     }
     state.counters["img/s"] = benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);

@@ -10,8 +10,12 @@ namespace {
 
 using salt::Conv2dParams;
 using salt::Shape;
-namespace ops = salt::ops;
-using B = salt::backend::simd;
+namespace sk = salt::backend::simd;
+// One device for the whole program (its packing buffers warm across cases).
+sk::Device& dev() {
+    static sk::Device d;
+    return d;
+}
 
 struct ConvShape {
     const char* name;
@@ -47,12 +51,12 @@ void BM_Conv2d(benchmark::State& state) {
     auto y = salt_bench::random_vec(out.size() * n, 3), dx = salt_bench::random_vec(in.size() * n, 4);
     std::vector<float> dw(cs.p.weight_count());
     for (auto _ : state) {
-        if (pass == 0) ops::conv2d_forward(B{}, in, n, cs.p, x.data(), w.data(), nullptr, y.data());
-        else if (pass == 1) ops::conv2d_backward_data(B{}, in, n, cs.p, y.data(), w.data(), dx.data());
-        else ops::conv2d_backward_params(B{}, in, n, cs.p, x.data(), y.data(), dw.data(), nullptr);
+        if (pass == 0) sk::conv2d_forward(dev(), in, n, cs.p, x.data(), w.data(), nullptr, y.data());
+        else if (pass == 1) sk::conv2d_backward_data(dev(), in, n, cs.p, y.data(), w.data(), dx.data());
+        else sk::conv2d_backward_params(dev(), in, n, cs.p, x.data(), y.data(), dw.data(), nullptr);
         benchmark::ClobberMemory();
     }
-    const int live = salt::backend::conv2d_live_taps(in, cs.p).count();
+    const int live = sk::conv2d_live_taps(in, cs.p).count();
     salt_bench::set_flops(state, 2.0 * n * double(out.pixels()) * cs.p.out_channels * live * in.c);
     state.SetLabel(std::string(cs.name) + (pass == 0 ? " fwd" : pass == 1 ? " bwd_data" : " bwd_weight"));
 }
@@ -70,9 +74,9 @@ void BM_BatchNormTrain(benchmark::State& state) {
     std::vector<float> y(x.size()), dx(x.size()), g(s.c, 1.f), b(s.c, 0.f), rm(s.c), rv(s.c, 1.f), sm(s.c), si(s.c),
         dg(s.c), db(s.c);
     for (auto _ : state) {
-        ops::batch_norm_forward_train(B{}, s, n, {}, x.data(), g.data(), b.data(), rm.data(), rv.data(), y.data(),
+        sk::batch_norm_forward_train(dev(), s, n, {}, x.data(), g.data(), b.data(), rm.data(), rv.data(), y.data(),
                                       sm.data(), si.data());
-        ops::batch_norm_backward_train(B{}, s, n, x.data(), dy.data(), g.data(), sm.data(), si.data(), dx.data(),
+        sk::batch_norm_backward_train(dev(), s, n, x.data(), dy.data(), g.data(), sm.data(), si.data(), dx.data(),
                                        dg.data(), db.data());
         benchmark::ClobberMemory();
     }
@@ -86,8 +90,8 @@ void BM_ReluAdd(benchmark::State& state) {
     auto a = salt_bench::random_vec(N, 1), b = salt_bench::random_vec(N, 2);
     std::vector<float> y(N);
     for (auto _ : state) {
-        ops::add_forward(B{}, N, a.data(), b.data(), y.data());
-        ops::relu_forward(B{}, N, y.data(), y.data());
+        sk::add_forward(dev(), N, a.data(), b.data(), y.data());
+        sk::relu_forward(dev(), N, y.data(), y.data());
         benchmark::ClobberMemory();
     }
     state.SetBytesProcessed(int64_t(state.iterations()) * int64_t(N) * 4 * 5);
@@ -103,8 +107,8 @@ void BM_MaxPoolStem(benchmark::State& state) {
     std::vector<float> y(out.size() * n), dx(x.size());
     std::vector<std::int32_t> am(y.size());
     for (auto _ : state) {
-        ops::max_pool2d_forward(B{}, in, n, p, x.data(), y.data(), am.data());
-        ops::max_pool2d_backward(B{}, in, n, p, y.data(), am.data(), dx.data());
+        sk::max_pool2d_forward(dev(), in, n, p, x.data(), y.data(), am.data());
+        sk::max_pool2d_backward(dev(), in, n, p, y.data(), am.data(), dx.data());
         benchmark::ClobberMemory();
     }
 }

@@ -3,12 +3,10 @@
 //
 //   OMP_NUM_THREADS=2 build/bin/salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]
 //
-// How: the model is instantiated with a profiling tag `prof` derived from backend::simd. Every op
-// the layers call is overloaded here for `prof` (an exact match on the tag, so it wins over the
-// simd and reference kernels) to time the call and forward it to the simd kernel (or, where the
-// simd backend has none, to the reference one through the usual derived-to-base rule). The layers
-// are untouched, so the profile times exactly the code the simd model runs, plus one clock read per
-// op. Convolutions are keyed by geometry and pass, with GFLOP/s of the work done (live taps only)
+// How: the model is instantiated with a profiling backend `Profiled<Simd>`: it declares the simd
+// backend's ops and memory, and each of its run overloads times the call and forwards it to the
+// simd backend's. The layers are untouched, so the profile times exactly the code the simd model
+// runs, plus one clock read per op. Convolutions are keyed by geometry and pass, with GFLOP/s of the work done (live taps only)
 // and % of the FMA limit (117 GFLOP/s per core in use, see bench_common.hpp); the other ops by kind
 // and shape.
 #include <omp.h>
@@ -19,6 +17,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include <time.h>
@@ -76,89 +76,104 @@ inline std::string conv_key(const char* pass, salt::Shape in, int batch, const s
 }
 inline double conv_flops(salt::Shape in, int batch, const salt::Conv2dParams& p) {
     const salt::Shape out = salt::conv2d_out_shape(in, p);
-    return 2.0 * batch * double(out.pixels()) * p.out_channels * salt::backend::conv2d_live_taps(in, p).count() * in.c;
+    return 2.0 * batch * double(out.pixels()) * p.out_channels * salt::backend::simd::conv2d_live_taps(in, p).count() * in.c;
 }
 
 }  // namespace salt_prof
 
-namespace salt::backend {
-struct prof : simd {
+namespace salt_prof {
+
+// Times every op of backend Inner: the same memory, the same declared ops, each run wrapped in a Timer.
+template <class Inner>
+struct Profiled {
     static constexpr const char* name = "simd (profiled)";
-};
-}  // namespace salt::backend
-
-namespace salt::ops {
-
-using salt::backend::prof;
-
-inline void conv2d_forward(prof, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
-                           const float* bias, float* y) {
-    salt_prof::Timer t(salt_prof::conv_key("fwd ", in, batch, p), "conv fwd", salt_prof::conv_flops(in, batch, p));
-    conv2d_forward(backend::simd{}, in, batch, p, x, w, bias, y);
-}
-inline void conv2d_backward_data(prof, Shape in, int batch, const Conv2dParams& p, const float* dy, const float* w,
-                                 float* dx) {
-    salt_prof::Timer t(salt_prof::conv_key("bwdD", in, batch, p), "conv bwd data", salt_prof::conv_flops(in, batch, p));
-    conv2d_backward_data(backend::simd{}, in, batch, p, dy, w, dx);
-}
-inline void conv2d_backward_params(prof, Shape in, int batch, const Conv2dParams& p, const float* x, const float* dy,
-                                   float* dw, float* dbias) {
-    salt_prof::Timer t(salt_prof::conv_key("bwdW", in, batch, p), "conv bwd weight", salt_prof::conv_flops(in, batch, p));
-    conv2d_backward_params(backend::simd{}, in, batch, p, x, dy, dw, dbias);
-}
-
-inline void conv2d_bn_forward_eval(prof, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
-                                   const float* bias, const BatchNormParams& bp, const float* gamma, const float* beta,
-                                   const float* running_mean, const float* running_var, const float* residual,
-                                   bool relu, float* y) {
-    salt_prof::Timer t(salt_prof::conv_key("fwd+bn", in, batch, p), "conv fwd (+bn/add/relu)",
-                       salt_prof::conv_flops(in, batch, p));
-    conv2d_bn_forward_eval(backend::simd{}, in, batch, p, x, w, bias, bp, gamma, beta, running_mean, running_var,
-                           residual, relu, y);
-}
-
-// Every other op: keyed by its name and, when its first argument is a Shape, that shape; otherwise
-// by the element count.
-template <class A0>
-std::string prof_arg_key(const A0& a0) {
-    if constexpr (std::is_same_v<std::decay_t<A0>, Shape>) return salt_prof::shape_str(a0);
-    else if constexpr (std::is_integral_v<std::decay_t<A0>>) return "n=" + std::to_string(a0);
-    else return "";
-}
-#define SALT_PROF_OP(op, group)                                                                      \
-    template <class A0, class... A>                                                                  \
-    void op(prof, A0&& a0, A&&... a) {                                                               \
-        salt_prof::Timer t(std::string(#op) + " " + prof_arg_key(a0), group);                        \
-        op(backend::simd{}, std::forward<A0>(a0), std::forward<A>(a)...);                            \
+    static constexpr bool host_accessible = Inner::host_accessible;
+    static constexpr salt::WeightLayout conv_weight_layout = Inner::conv_weight_layout;
+    template <class T>
+    static constexpr bool supports = Inner::template supports<T>;
+    static constexpr salt::OpSet ops = Inner::ops;
+    using options = typename Inner::options;
+    struct device : Inner::device {
+        using backend = Profiled;
+        using Inner::device::device;
+    };
+    using inner_device = typename Inner::device;
+    static void* allocate(device& d, std::size_t n) { return Inner::allocate(d, n); }
+    static void deallocate(device& d, void* p) noexcept { Inner::deallocate(d, p); }
+    static void copy_to_device(device& d, void* a, const void* b, std::size_t n) { Inner::copy_to_device(d, a, b, n); }
+    static void copy_to_host(device& d, void* a, const void* b, std::size_t n) { Inner::copy_to_host(d, a, b, n); }
+    static void copy(device& d, void* a, const void* b, std::size_t n) { Inner::copy(d, a, b, n); }
+    static void fill_zero(device& d, void* p, std::size_t n) { Inner::fill_zero(d, p, n); }
+    template <class T>
+    static void fill(device& d, T* p, std::size_t n, T v) {
+        Inner::fill(d, p, n, v);
     }
-SALT_PROF_OP(batch_norm_forward_train, "batch norm")
-SALT_PROF_OP(batch_norm_forward_eval, "batch norm")
-SALT_PROF_OP(batch_norm_backward_train, "batch norm")
-SALT_PROF_OP(batch_norm_relu_forward_train, "batch norm (+relu)")
-SALT_PROF_OP(batch_norm_relu_backward_train, "batch norm (+relu)")
-SALT_PROF_OP(relu_forward, "relu")
-SALT_PROF_OP(relu_backward, "relu")
-SALT_PROF_OP(add_forward, "add/accumulate")
-SALT_PROF_OP(accumulate, "add/accumulate")
-SALT_PROF_OP(max_pool2d_forward, "pool")
-SALT_PROF_OP(max_pool2d_backward, "pool")
-SALT_PROF_OP(global_avg_pool_forward, "pool")
-SALT_PROF_OP(global_avg_pool_backward, "pool")
-SALT_PROF_OP(concat_channels_forward, "concat")
-SALT_PROF_OP(concat_channels_backward, "concat")
-SALT_PROF_OP(resize_bilinear_forward, "resize")
-SALT_PROF_OP(resize_bilinear_backward, "resize")
-SALT_PROF_OP(dropout_forward, "dropout")
-SALT_PROF_OP(dropout_backward, "dropout")
-SALT_PROF_OP(sigmoid_forward, "sigmoid")
-SALT_PROF_OP(sigmoid_backward, "sigmoid")
-#undef SALT_PROF_OP
+    static void synchronize(device& d) { Inner::synchronize(d); }
 
-}  // namespace salt::ops
+    template <salt::Op O, class... A>
+    static decltype(auto) run(salt::op_t<O> op, device& d, A&&... a) {
+        Timer t(key<O>(a...), group<O>(), flops<O>(a...));
+        return Inner::run(op, static_cast<inner_device&>(d), std::forward<A>(a)...);
+    }
+
+private:
+    static constexpr bool is_conv(salt::Op o) {
+        return o == salt::Op::conv2d_forward || o == salt::Op::conv2d_backward_data ||
+               o == salt::Op::conv2d_backward_params || o == salt::Op::conv2d_bn_forward_eval;
+    }
+    template <salt::Op O>
+    static const char* group() {
+        switch (O) {
+            case salt::Op::conv2d_forward: return "conv fwd";
+            case salt::Op::conv2d_backward_data: return "conv bwd data";
+            case salt::Op::conv2d_backward_params: return "conv bwd weight";
+            case salt::Op::conv2d_bn_forward_eval: return "conv fwd (+bn/add/relu)";
+            case salt::Op::batch_norm_forward_train:
+            case salt::Op::batch_norm_forward_eval:
+            case salt::Op::batch_norm_backward_train: return "batch norm";
+            case salt::Op::batch_norm_relu_forward_train:
+            case salt::Op::batch_norm_relu_backward_train: return "batch norm (+relu)";
+            case salt::Op::adam_step: return "optimizer";
+            case salt::Op::loss_bce_dice:
+            case salt::Op::loss_lovasz: return "loss";
+            default: return salt::op_name(O).data();
+        }
+    }
+    // Convolutions by geometry and pass; every other op by its name and, when its first argument is
+    // a Shape, that shape, else its element count.
+    template <salt::Op O, class A0, class... A>
+    static std::string key(const A0& a0, const A&... a) {
+        if constexpr (is_conv(O)) {
+            const auto args = std::forward_as_tuple(a0, a...);
+            const char* pass = O == salt::Op::conv2d_forward ? "fwd " : O == salt::Op::conv2d_backward_data ? "bwdD"
+                               : O == salt::Op::conv2d_backward_params ? "bwdW" : "fwd+bn";
+            return conv_key(pass, std::get<0>(args), std::get<1>(args), std::get<2>(args));
+        } else if constexpr (std::is_same_v<std::decay_t<A0>, salt::Shape>) {
+            return std::string(salt::op_name(O)) + " " + shape_str(a0);
+        } else if constexpr (std::is_integral_v<std::decay_t<A0>>) {
+            return std::string(salt::op_name(O)) + " n=" + std::to_string(a0);
+        } else {
+            return std::string(salt::op_name(O));
+        }
+    }
+    template <salt::Op O, class A0, class... A>
+    static double flops(const A0& a0, const A&... a) {
+        if constexpr (is_conv(O)) {
+            const auto args = std::forward_as_tuple(a0, a...);
+            return conv_flops(std::get<0>(args), std::get<1>(args), std::get<2>(args));
+        } else {
+            return 0.0;
+        }
+    }
+};
+
+}  // namespace salt_prof
 
 namespace {
 
-using Model = salt::models::DeepLabV3<float, {.in_channels = 1}, salt::backend::prof>;
+using B = salt_prof::Profiled<salt::backend::Simd>;
+using Model = salt::models::DeepLabV3<float, {.in_channels = 1}, B>;
+bool g_bf16 = false;
 using salt::nn::Mode;
 
 std::vector<float> input(int batch) {
@@ -169,35 +184,37 @@ std::vector<float> input(int batch) {
 }
 
 // One inference pass or one training step (BCE + Dice, backward, Adam; as bench_model.cpp).
-double run(Model& model, salt::Workspace<salt::host_memory>& ws, const std::vector<float>& x, int batch, bool train,
-           salt::train::Adam<float>& adam, const std::vector<float>& target) {
+double run(Model& model, salt::Workspace<B>& ws, const salt::Tensor<float, Model::in_shape, B>& x, int batch, bool train,
+           salt::train::Adam<float, B>& adam, const salt::Tensor<float, Model::out_shape, B>& target) {
     salt::Rng rng(1);
     const double t0 = salt_prof::now();
     ws.reset();
-    salt::nn::Context<salt::backend::prof> ctx{ws, train ? Mode::train : Mode::eval, &rng};
-    auto o = model.forward(salt::TensorView<const float, Model::in_shape>(x.data(), batch), ctx);
+    salt::nn::Context<B> ctx{ws, train ? Mode::train : Mode::eval, &rng};
+    auto o = model.forward(x.view(), ctx);
     if (train) {
         auto dout = ctx.template take<float, Model::out_shape>(batch);
-        {
-            salt_prof::Timer t("loss (salt::train::bce_dice)", "loss");
-            salt::train::bce_dice(std::span<const float>(o.out.data(), o.out.size()), target,
-                                  std::span<float>(dout.data(), dout.size()), batch);
-        }
+        const salt::MapGeometry g{batch, Model::out_shape.h, Model::out_shape.w, {0, 0, Model::out_shape.h, Model::out_shape.w}};
+        salt::train::compute_loss(model.device(), salt::train::LossKind::bce_dice, g, static_cast<const float*>(o.out.data()),
+                                  target.data(), dout.data());
         model.backward(dout, ctx);
-        salt_prof::Timer t("optimizer (salt::train::Adam step + zero_grad)", "optimizer");
         adam.step();
+        salt_prof::Timer t("zero_grad", "optimizer");
         adam.zero_grad();
     }
     return salt_prof::now() - t0;
 }
 
 void profile(int batch, bool train, int steps) {
-    auto model = std::make_unique<Model>(42);
-    salt::Workspace<salt::host_memory> ws(Model::workspace_bytes(batch, train ? Mode::train : Mode::eval));
-    const auto x = input(batch);
-    std::vector<float> target(Model::out_shape.size() * batch);
-    for (std::size_t i = 0; i < target.size(); ++i) target[i] = float((i * 2654435761u >> 7) & 1u);
-    salt::train::Adam<float> adam(*model, salt::train::AdamOptions{});
+    auto model = std::make_unique<Model>(42, B::options{.threads = 0, .bf16 = g_bf16});
+    auto& dev = model->device();
+    salt::Workspace<B> ws(dev, Model::workspace_bytes(batch, train ? Mode::train : Mode::eval));
+    salt::Tensor<float, Model::in_shape, B> x(dev, batch);
+    x.upload(input(batch));
+    std::vector<float> t(Model::out_shape.size() * batch);
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = float((i * 2654435761u >> 7) & 1u);
+    salt::Tensor<float, Model::out_shape, B> target(dev, batch);
+    target.upload(t);
+    salt::train::Adam<float, B> adam(*model, salt::train::AdamOptions{});
     run(*model, ws, x, batch, train, adam, target);  // warm-up (packing buffers, scratch, page faults)
     salt_prof::table().clear();
     std::vector<double> walls;
@@ -249,7 +266,7 @@ int main(int argc, char** argv) {
         else if (!std::strncmp(argv[i], "--batch=", 8)) batch = std::atoi(argv[i] + 8);
         else if (!std::strncmp(argv[i], "--steps=", 8)) steps = std::max(1, std::atoi(argv[i] + 8));
         else if (!std::strcmp(argv[i], "--clock=cpu")) salt_prof::use_cpu_clock() = true;
-        else if (!std::strcmp(argv[i], "--bf16")) salt::backend::simd_kernels::set_gemm_bf16(true);
+        else if (!std::strcmp(argv[i], "--bf16")) g_bf16 = true;
         else if (!std::strcmp(argv[i], "--clock=wall")) salt_prof::use_cpu_clock() = false;
         else {
             std::fprintf(stderr, "usage: salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]\n");
@@ -261,7 +278,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend (%s GEMMs), %d OpenMP threads, %s time\n",
-                salt::backend::simd_kernels::gemm_bf16() ? "bf16" : "fp32", omp_get_max_threads(),
+                g_bf16 ? "bf16" : "fp32", omp_get_max_threads(),
                 salt_prof::use_cpu_clock() ? "thread CPU" : "wall");
     if (mode == "infer" || mode == "all") {
         if (batch) profile(batch, false, steps);

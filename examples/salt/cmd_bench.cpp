@@ -7,7 +7,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
-#include "salt/backend/simd/gemm.hpp"
+#include "run_options.hpp"
 
 namespace salt::cli {
 
@@ -15,8 +15,7 @@ Args bench_args() {
     Args a("bench", "Time DeepLabV3-ResNet50 (1 channel, 128x128, output stride 8): inference and a training step.");
     a.option("batch", "N", "batch for the batched inference and the training step", "8");
     a.option("reps", "R", "timed repetitions per case (the median is reported)", "5");
-    a.option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or all cores)", "0");
-    a.flag("bf16", "bf16 matrix products (AVX512_BF16, fp32 sums) in the convolutions");
+    add_run_options(a);
     return a;
 }
 
@@ -24,25 +23,20 @@ int cmd_bench(int argc, char** argv) {
     Args a = bench_args();
     a.parse(argc, argv);
     const int batch = int(a.get_int("batch", 2, 256)), reps = int(a.get_int("reps", 1, 1000));
-    if (const int t = int(a.get_int("threads", 0, 1024)); t > 0) omp_set_num_threads(t);
-    try {
-        backend::simd_kernels::set_gemm_bf16(a.has("bf16"));
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--bf16: ") + e.what());
-    }
+    const RunOptions ro = run_options(a);
     const auto& m = find_compiled_model(128, 128, 1, 8);
     std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %d threads, %s, median of %d runs after one warm-up\n",
-                 omp_get_max_threads(), a.has("bf16") ? "bf16 GEMMs" : "fp32", reps);
+                 threads_used(ro), a.has("bf16") ? "bf16 GEMMs" : "fp32", reps);
     auto line = [&](const char* what, int b, double s) {
         std::printf("%-34s batch %3d  %9.1f ms  %8.2f images/s\n", what, b, s * 1e3, double(b) / s);
         std::fflush(stdout);
     };
     std::fprintf(stderr, "  inference, batch 1 ...\n");
-    line("inference", 1, m.time_forward(1, reps));
+    line("inference", 1, m.time_forward(1, reps, ro));
     std::fprintf(stderr, "  inference, batch %d ...\n", batch);
-    line("inference", batch, m.time_forward(batch, reps));
+    line("inference", batch, m.time_forward(batch, reps, ro));
     std::fprintf(stderr, "  training step, batch %d ...\n", batch);
-    line("training step (fwd+BCE+Dice+bwd+Adam)", batch, m.time_train_step(batch, reps));
+    line("training step (fwd+BCE+Dice+bwd+Adam)", batch, m.time_train_step(batch, reps, ro));
     return 0;
 }
 

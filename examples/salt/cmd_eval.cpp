@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "run_options.hpp"
 #include "salt/data/batch.hpp"
 #include "salt/data/split.hpp"
 #include "salt/io/error.hpp"
@@ -22,6 +23,7 @@ Args eval_args() {
     a.option("split-file", "FILE", "the run's split (default: split.txt beside the weights)");
     a.flag("tta", "average with the horizontally flipped prediction");
     a.flag("json", "print the results as one JSON object");
+    add_run_options(a);
     return a;
 }
 
@@ -64,7 +66,7 @@ int cmd_eval(int argc, char** argv) {
     const bool tty = !a.has("json");
     auto logits = model->predict(weights, images, depths, a.has("tta"), [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
-    });
+    }, run_options(a));
     if (tty) std::fputc('\n', stderr);
     train::MetricAccumulator acc;
     for (std::size_t k = 0; k < idx.size(); ++k)

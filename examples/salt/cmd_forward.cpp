@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "run_options.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/npy.hpp"
 
@@ -21,6 +22,7 @@ Args forward_args() {
     a.required("output", "FILE", "where to write the logits, NPY float32 [N, 1, H, W]");
     a.option("output-stride", "S", "8 or 16 (default: the weights' metadata, else 8)");
     a.flag("train-mode", "BatchNorm uses batch statistics (dropout stays off), as model.train() with p=0");
+    add_run_options(a);
     return a;
 }
 
@@ -59,7 +61,7 @@ int cmd_forward(int argc, char** argv) {
                           "sees one value per channel at batch 1, as in PyTorch)");
     std::fprintf(stderr, "salt forward: %s, batch %d, %s mode\n", config_name(model->config()).c_str(), n,
                  a.has("train-mode") ? "train" : "eval");
-    const auto y = model->forward_nchw(weights, x.to_float(), n, a.has("train-mode"));
+    const auto y = model->forward_nchw(weights, x.to_float(), n, a.has("train-mode"), run_options(a));
     const std::int64_t shape[4] = {n, 1, h, w};
     io::write_npy(output_path, std::span<const std::int64_t>(shape), std::span<const float>(y));
     return 0;

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "run_options.hpp"
 #include "salt/data/tgs.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/file.hpp"
@@ -28,6 +29,7 @@ Args predict_args() {
     a.option("depths", "FILE", "depths.csv (needed when the model takes a depth channel)");
     a.option("threshold", "T", "probability above which a pixel is salt", "0.5");
     a.flag("tta", "average with the horizontally flipped prediction");
+    add_run_options(a);
     return a;
 }
 
@@ -76,7 +78,7 @@ int cmd_predict(int argc, char** argv) {
     }
     const auto logits = model->predict(weights, ptrs, depths, a.has("tta"), [&](std::size_t done) {
         std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
-    });
+    }, run_options(a));
     std::fputc('\n', stderr);
 
     fs::create_directories(out_dir);

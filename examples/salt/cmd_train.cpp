@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "salt/backend/simd/gemm.hpp"
 #include "compiled_model.hpp"
+#include "run_options.hpp"
 #include "salt/data/synth.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/file.hpp"
@@ -38,7 +39,6 @@ Args train_args() {
     a.option("val-fraction", "F", "validation fraction of the data set", "0.15");
     a.option("test-fraction", "F", "held-out test fraction", "0");
     a.option("seed", "S", "seed for the split, initialisation, shuffling and augmentation", "1");
-    a.option("threads", "N", "OpenMP threads (default: OMP_NUM_THREADS or all cores)", "0");
     a.flag("depth-channel", "add the normalised depth as a second input plane");
     a.flag("no-augment", "no flips, brightness/contrast or shift-scale");
     a.option("monitor", "NAME", "metric for the best checkpoint, early stopping and LR plateau: val_map, val_iou, val_dice, val_loss", "val_map");
@@ -46,7 +46,7 @@ Args train_args() {
     a.option("max-minutes", "M", "stop after the epoch that passes M minutes (0: no limit)", "0");
     a.option("max-steps", "N", "at most N steps per epoch (0: the whole training split)", "0");
     a.option("synthetic-count", "N", "images in the synthetic set when there is no --data", "600");
-    a.flag("bf16", "bf16 matrix products (AVX512_BF16, fp32 sums) in the convolutions; see docs/performance.md");
+    add_run_options(a);
     a.flag("quiet", "no progress output");
     return a;
 }
@@ -130,12 +130,10 @@ int cmd_train(int argc, char** argv) {
     if (!(t.val_fraction > 0 && t.val_fraction + t.test_fraction < 1)) throw UsageError("--val-fraction must be in (0, 1) with --test-fraction below 1 - it");
     if (t.monitor != "val_map" && t.monitor != "val_iou" && t.monitor != "val_dice" && t.monitor != "val_loss")
         throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
-    if (const int threads = int(a.get_int("threads", 0, 1024)); threads > 0) omp_set_num_threads(threads);
-    try {
-        backend::simd_kernels::set_gemm_bf16(o["bf16"] == "1");  // a run recorded with --bf16 resumes in bf16
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(std::string("--bf16: ") + e.what());
-    }
+    RunOptions ro = run_options(a);
+    ro.bf16 = o["bf16"] == "1";  // a run recorded with --bf16 resumes in bf16
+    if (ro.bf16 && !backend::simd::Device::bf16_available())
+        throw UsageError("--bf16: this salt was built for a CPU without AVX512_BF16 (the run was recorded with --bf16)");
 
     const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
     const CompiledModel* model = nullptr;
@@ -170,8 +168,8 @@ int cmd_train(int argc, char** argv) {
     const auto ds = data::load_tgs(to);
     if (t.progress)
         std::fprintf(stderr, "salt train: %s, %zu images from %s, %d threads\n", config_name(model->config()).c_str(),
-                     ds.samples.size(), data_dir.c_str(), omp_get_max_threads());
-    const auto r = model->train(ds, t);
+                     ds.samples.size(), data_dir.c_str(), threads_used(ro));
+    const auto r = model->train(ds, t, ro);
     if (r.failed) {
         std::fprintf(stderr, "salt train: stopped: %s\n", r.stopped_because.c_str());
         return 1;

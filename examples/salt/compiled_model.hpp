@@ -21,6 +21,12 @@
 
 namespace salt::cli {
 
+// Where and how a compiled model runs: the backend's device settings, chosen on the command line.
+struct RunOptions {
+    int threads = 0;     // CPU threads (0: OMP_NUM_THREADS or all cores)
+    bool bf16 = false;   // bf16 matrix products (AVX512_BF16)
+};
+
 class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
@@ -29,19 +35,22 @@ public:
     // Loads weights (torchvision names) and runs a forward pass on an NCHW batch; returns NCHW logits.
     // In train mode BN uses batch statistics (and dropout is off unless keep_dropout).
     virtual std::vector<float> forward_nchw(const io::SafetensorsFile& weights, const std::vector<float>& input,
-                                            int batch, bool train_mode) const = 0;
+                                            int batch, bool train_mode, const RunOptions& ro) const = 0;
     // Trains from scratch (or resumes) on a data set; see salt/train/trainer.hpp.
-    virtual train::TrainResult train(const data::TgsDataset& ds, const train::TrainOptions& opt) const = 0;
+    virtual train::TrainResult train(const data::TgsDataset& ds, const train::TrainOptions& opt,
+                                     const RunOptions& ro) const = 0;
     // Logits for each image, prepared as the weights' metadata says and mapped back to the image's
-    // own size; `depths` may be empty when the model takes no depth channel. `progress` is called
-    // with the number of images done.
+    // own size; `depths` may be empty when the model takes no depth channel. With `tta`, averaged
+    // with the prediction on the mirrored image, mirrored back. `progress` is called with the
+    // number of images done.
     virtual std::vector<std::vector<float>> predict(const io::SafetensorsFile& weights,
                                                     const std::vector<const io::Image8*>& images,
                                                     const std::vector<float>& depths, bool tta,
-                                                    const std::function<void(std::size_t)>& progress) const = 0;
+                                                    const std::function<void(std::size_t)>& progress,
+                                                    const RunOptions& ro) const = 0;
     // Seconds per call of a forward pass (eval) at `batch`, or of a training step, median of `reps`.
-    virtual double time_forward(int batch, int reps) const = 0;
-    virtual double time_train_step(int batch, int reps) const = 0;
+    virtual double time_forward(int batch, int reps, const RunOptions& ro) const = 0;
+    virtual double time_train_step(int batch, int reps, const RunOptions& ro) const = 0;
 };
 
 std::string config_name(const models::DeepLabV3Config& c);

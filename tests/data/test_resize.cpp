@@ -43,7 +43,7 @@ TEST_CASE("resize and pad match OpenCV on the fixtures", "[resize][parity]") {
             const auto src = load_raw<float>(src_name, h, w, c);
             const auto want = load_raw<float>(out_name, oh, ow, c);
             REQUIRE(op == "linear");
-            const auto got = resize_linear(src, ow, oh);
+            const auto got = cv_resize_linear(src, ow, oh);
             double worst = 0;
             for (std::size_t i = 0; i < got.size(); ++i) worst = std::max(worst, double(std::abs(got.pixels[i] - want.pixels[i])));
             CHECK(worst <= 1e-5);
@@ -52,8 +52,8 @@ TEST_CASE("resize and pad match OpenCV on the fixtures", "[resize][parity]") {
         const auto src = load_raw<std::uint8_t>(src_name, h, w, c);
         const auto want = load_raw<std::uint8_t>(out_name, oh, ow, c);
         Image8 got;
-        if (op == "linear") got = resize_linear(src, ow, oh);
-        else if (op == "nearest") got = resize_nearest(src, ow, oh);
+        if (op == "linear") got = cv_resize_linear(src, ow, oh);
+        else if (op == "nearest") got = cv_resize_nearest(src, ow, oh);
         else {
             Padding p;
             in >> p.top >> p.bottom >> p.left >> p.right;
@@ -92,7 +92,7 @@ TEST_CASE("centred padding 101 -> 128 and its inverse", "[resize]") {
 
 TEST_CASE("resize rejects empty sizes; identity resize is exact", "[resize]") {
     Image8 img(5, 4, 1, 9);
-    CHECK_THROWS_AS(resize_linear(img, 0, 3), std::invalid_argument);
-    CHECK(resize_linear(img, 5, 4) == img);
-    CHECK(resize_nearest(img, 5, 4) == img);
+    CHECK_THROWS_AS(cv_resize_linear(img, 0, 3), std::invalid_argument);
+    CHECK(cv_resize_linear(img, 5, 4) == img);
+    CHECK(cv_resize_nearest(img, 5, 4) == img);
 }

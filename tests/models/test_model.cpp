@@ -11,12 +11,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "salt/backend/reference/reference.hpp"
 #include "salt/models/deeplabv3.hpp"
+#include "salt/nn/batch_norm.hpp"
+#include "salt/nn/standalone.hpp"
 #include "salt/models/summary.hpp"
 #include "salt/models/weights.hpp"
 
 using namespace salt;
-using B = backend::reference;
+using B = backend::Reference;
 using models::DeepLabV3;
 using models::DeepLabV3Config;
 
@@ -48,28 +51,28 @@ std::filesystem::path temp_path(const std::string& name) {
 }  // namespace
 
 TEST_CASE("parameter counts are torchvision's", "[unit][model]") {
-    STATIC_REQUIRE(DeepLabV3<float, k3ch>::parameter_count() == 39633729);
-    STATIC_REQUIRE(DeepLabV3<float, k1ch>::parameter_count() == 39627457);
+    STATIC_REQUIRE(DeepLabV3<float, k3ch, B>::parameter_count() == 39633729);
+    STATIC_REQUIRE(DeepLabV3<float, k1ch, B>::parameter_count() == 39627457);
     // Output stride and input size change no parameter; the aux FCN head adds 1024*256*9 + BN + 257.
-    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.height = 101, .width = 101, .output_stride = 16}>::parameter_count() == 39627457);
-    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.aux = true}>::parameter_count() ==
+    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.height = 101, .width = 101, .output_stride = 16}, B>::parameter_count() == 39627457);
+    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.aux = true}, B>::parameter_count() ==
                    39627457 + 1024 * 256 * 9 + 2 * 256 + 256 * 1 + 1);
     // ResNet-101 backbone: torchvision's deeplabv3_resnet101(num_classes=1) has 58,625,857 with RGB.
-    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.in_channels = 3, .blocks = models::resnet101_blocks}>::parameter_count() == 58625857);
+    STATIC_REQUIRE(DeepLabV3<float, DeepLabV3Config{.in_channels = 3, .blocks = models::resnet101_blocks}, B>::parameter_count() == 58625857);
 }
 
 TEST_CASE("intermediate shapes follow torchvision at 128, 101, output stride 8 and 16", "[unit][model]") {
-    using M8 = DeepLabV3<float, k1ch>;
+    using M8 = DeepLabV3<float, k1ch, B>;
     STATIC_REQUIRE(M8::Backbone::Stem::out_shape == Shape{32, 32, 64});
     STATIC_REQUIRE(M8::Backbone::Layer1::out_shape == Shape{32, 32, 256});
     STATIC_REQUIRE(M8::Backbone::Layer2::out_shape == Shape{16, 16, 512});
     STATIC_REQUIRE(M8::Backbone::layer3_shape == Shape{16, 16, 1024});
     STATIC_REQUIRE(M8::feature_shape == Shape{16, 16, 2048});
     STATIC_REQUIRE(M8::out_shape == Shape{128, 128, 1});
-    using M16 = DeepLabV3<float, DeepLabV3Config{.output_stride = 16}>;
+    using M16 = DeepLabV3<float, DeepLabV3Config{.output_stride = 16}, B>;
     STATIC_REQUIRE(M16::Backbone::layer3_shape == Shape{8, 8, 1024});
     STATIC_REQUIRE(M16::feature_shape == Shape{8, 8, 2048});
-    using M101 = DeepLabV3<float, DeepLabV3Config{.height = 101, .width = 101}>;
+    using M101 = DeepLabV3<float, DeepLabV3Config{.height = 101, .width = 101}, B>;
     STATIC_REQUIRE(M101::Backbone::Stem::template layer_type<0>::out_shape == Shape{51, 51, 64});
     STATIC_REQUIRE(M101::Backbone::Stem::out_shape == Shape{26, 26, 64});
     STATIC_REQUIRE(M101::feature_shape == Shape{13, 13, 2048});
@@ -88,7 +91,7 @@ TEST_CASE("intermediate shapes follow torchvision at 128, 101, output stride 8 a
 }
 
 TEST_CASE("initialisation follows torchvision and is seeded", "[unit][model]") {
-    using M = DeepLabV3<float, kSmall>;
+    using M = DeepLabV3<float, kSmall, B>;
     auto a = std::make_unique<M>(42), b = std::make_unique<M>(42), c = std::make_unique<M>(43);
     CHECK(fingerprint(*a) == fingerprint(*b));
     CHECK(fingerprint(*a) != fingerprint(*c));
@@ -118,7 +121,7 @@ TEST_CASE("initialisation follows torchvision and is seeded", "[unit][model]") {
 }
 
 TEST_CASE("weights: save and load round trip with torchvision's names", "[unit][model]") {
-    using M = DeepLabV3<float, kSmall>;
+    using M = DeepLabV3<float, kSmall, B>;
     auto a = std::make_unique<M>(1), b = std::make_unique<M>(2);
     const auto path = temp_path("roundtrip.safetensors");
     models::save_weights(*a, path, models::config_metadata<M>());
@@ -140,7 +143,7 @@ TEST_CASE("weights: save and load round trip with torchvision's names", "[unit][
 }
 
 TEST_CASE("weights: every documented error names the tensor and leaves the model unchanged", "[unit][model]") {
-    using M = DeepLabV3<float, kSmall>;
+    using M = DeepLabV3<float, kSmall, B>;
     auto src = std::make_unique<M>(1);
     auto m = std::make_unique<M>(7);
     const double before = fingerprint(*m);
@@ -217,10 +220,10 @@ TEST_CASE("weights: every documented error names the tensor and leaves the model
 }
 
 TEST_CASE("weights: an RGB conv1 folds into a grayscale model by summing over channels", "[unit][model]") {
-    auto rgb = std::make_unique<DeepLabV3<float, kSmall3>>(5);
+    auto rgb = std::make_unique<DeepLabV3<float, kSmall3, B>>(5);
     const auto path = temp_path("rgb.safetensors");
     models::save_weights(*rgb, path);
-    auto gray = std::make_unique<DeepLabV3<float, kSmall>>(6);
+    auto gray = std::make_unique<DeepLabV3<float, kSmall, B>>(6);
     const auto report = models::load_weights(*gray, path);
     REQUIRE(report.adapted.size() == 1);
     CHECK_THAT(report.adapted[0], Catch::Contains("backbone.conv1.weight"));
@@ -236,7 +239,7 @@ TEST_CASE("weights: an RGB conv1 folds into a grayscale model by summing over ch
 }
 
 TEST_CASE("weights: backbone-only loading from a plain ResNet checkpoint", "[unit][model]") {
-    using M = DeepLabV3<float, kSmall>;
+    using M = DeepLabV3<float, kSmall, B>;
     auto src = std::make_unique<M>(3);
     const auto full = temp_path("full.safetensors");
     models::save_weights(*src, full);
@@ -278,7 +281,7 @@ TEST_CASE("weights: backbone-only loading from a plain ResNet checkpoint", "[uni
 TEST_CASE("summary lists torchvision's modules and the totals", "[unit][model]") {
     const auto path = temp_path("summary.txt");
     std::FILE* f = std::fopen(path.c_str(), "w");
-    models::print_summary<DeepLabV3<float, k1ch>>(f);
+    models::print_summary<DeepLabV3<float, k1ch, B>>(f);
     std::fclose(f);
     std::ifstream in(path);
     const std::string text((std::istreambuf_iterator<char>(in)), {});
@@ -288,32 +291,66 @@ TEST_CASE("summary lists torchvision's modules and the totals", "[unit][model]")
     CHECK_THAT(text, Catch::Contains("training step at batch 8"));
 }
 
-TEST_CASE("a forward and backward pass stays inside the declared workspace; ResNet-101 runs", "[unit][model]") {
+TEST_CASE("a backward pass after an inference forward is an error, not wrong gradients", "[unit][model]") {
+    using M = DeepLabV3<float, kSmall, B>;
+    auto m = std::make_unique<M>(1);
+    std::vector<float> x(M::in_shape.size() * 2, 0.5f);
+    Workspace<B> ws(m->device(), M::workspace_bytes(2, nn::Mode::train));
+    Rng rng(1);
+    nn::Context<B> eval{ws, nn::Mode::eval, &rng};
+    m->forward(TensorView<const float, M::in_shape>(x.data(), 2), eval);
+    auto dy = eval.take<float, M::out_shape>(2);
+    CHECK_THROWS_WITH(m->backward(dy, eval), Catch::Contains("backward() after an inference-mode forward"));
+    // A layer on its own says the same.
+    nn::Standalone<nn::BatchNorm2d<float, Shape{4, 4, 3}, B>> bn;
+    std::vector<float> bx(48 * 2, 1.0f);
+    ws.reset();
+    auto by = bn.forward(TensorView<const float, Shape{4, 4, 3}>(bx.data(), 2), eval);
+    CHECK_THROWS_WITH(bn.backward(by, eval), Catch::Contains("BatchNorm2d: backward() after an inference-mode forward"));
+    // After a training forward, backward runs.
+    ws.reset();
+    nn::Context<B> train{ws, nn::Mode::train, &rng};
+    m->forward(TensorView<const float, M::in_shape>(x.data(), 2), train);
+    auto dt = train.take<float, M::out_shape>(2);
+    std::fill_n(dt.data(), dt.size(), 0.f);
+    CHECK_NOTHROW(m->backward(dt, train));
+}
+
+TEST_CASE("a forward and backward pass takes exactly the declared workspace; ResNet-101 runs", "[unit][model]") {
     auto run = [](auto& model, int batch) {
         using M = std::remove_reference_t<decltype(model)>;
         std::vector<float> x(M::in_shape.size() * batch);
         Rng rng(3);
         for (auto& v : x) v = float(rng.normal());
         for (auto mode : {nn::Mode::eval, nn::Mode::train}) {
-            Workspace<B::memory> ws(M::workspace_bytes(batch, mode));
+            Workspace<B> ws(model.device(), M::workspace_bytes(batch, mode));
             nn::Context<B> ctx{ws, mode, &rng};
             auto y = model.forward(TensorView<const float, M::in_shape>(x.data(), batch), ctx).out;
             for (std::size_t i = 0; i < y.size(); ++i) REQUIRE(std::isfinite(y.data()[i]));
             if (mode == nn::Mode::train) {
+                // The declared training step has a loss on the main output and, with the aux head,
+                // one on the aux output too.
                 auto dy = ctx.template take<float, M::out_shape>(batch);
                 std::fill_n(dy.data(), dy.size(), 1.0f / float(dy.size()));
-                auto dx = model.backward(dy, ctx);
+                TensorView<float, M::out_shape> daux;
+                if constexpr (M::config.aux) {
+                    daux = ctx.template take<float, M::out_shape>(batch);
+                    std::fill_n(daux.data(), daux.size(), 0.5f / float(daux.size()));
+                }
+                auto dx = model.backward(dy, ctx, daux);
                 double s = 0;
                 for (std::size_t i = 0; i < dx.size(); ++i) s += std::abs(dx.data()[i]);
                 CHECK(s > 0);
             }
-            CHECK(ws.high_water() <= M::workspace_bytes(batch, mode));
+            // No slack: the declared size is the measured peak (over-reserving is as wrong as
+            // under-reserving, which take() would refuse).
+            CHECK(ws.high_water() == M::workspace_bytes(batch, mode));
         }
     };
-    auto r50 = std::make_unique<DeepLabV3<float, kSmall>>(1);
+    auto r50 = std::make_unique<DeepLabV3<float, kSmall, B>>(1);
     run(*r50, 2);
-    auto aux = std::make_unique<DeepLabV3<float, DeepLabV3Config{.height = 32, .width = 32, .aux = true}>>(1);
+    auto aux = std::make_unique<DeepLabV3<float, DeepLabV3Config{.height = 32, .width = 32, .aux = true}, B>>(1);
     run(*aux, 2);
-    auto r101 = std::make_unique<DeepLabV3<float, DeepLabV3Config{.height = 24, .width = 24, .blocks = models::resnet101_blocks}>>(1);
+    auto r101 = std::make_unique<DeepLabV3<float, DeepLabV3Config{.height = 24, .width = 24, .blocks = models::resnet101_blocks}, B>>(1);
     run(*r101, 2);
 }

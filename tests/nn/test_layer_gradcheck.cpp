@@ -6,14 +6,14 @@
 #include "salt/nn/spec.hpp"
 
 using namespace salt;
-using B = backend::reference;
+using B = backend::Reference;
 
 template <class Layer>
 void check_layer(int batch = 2) {
     test::LayerGradcheck<Layer> g;
     g.batch = batch;
     g.run();
-    INFO("workspace high water " << g.peak_bytes);
+    INFO("workspace high water " << g.peak_bytes << ", declared " << g.declared_bytes);
     CHECK(g.max_input_error <= 1e-6);
     CHECK(g.max_param_error <= 1e-6);
 }

@@ -38,7 +38,6 @@ namespace {
 
 using salt::Shape;
 using salt::test::Fixture;
-constexpr salt::backend::reference ref{};
 
 Fixture load(const std::string& name) {
     const auto path = salt::test::fixture_dir() / "ops" / (name + ".bin");
@@ -85,12 +84,12 @@ double run_conv(const Fixture& f) {
     REQUIRE(int(yref.dims[3]) == out.c);
     const std::vector<T> x = as<T>(f.f("x")), oihw = as<T>(f.f("w_oihw"));
     std::vector<T> w(p.weight_count()), back(p.weight_count());
-    salt::ops::conv2d_weight_from_oihw(p, oihw.data(), w.data());
-    salt::ops::conv2d_weight_to_oihw(p, w.data(), back.data());
+    salt::ops::conv2d_weight_from_oihw(salt::WeightLayout::hwio, p, oihw.data(), w.data());
+    salt::ops::conv2d_weight_to_oihw(salt::WeightLayout::hwio, p, w.data(), back.data());
     CHECK(back == oihw);
     std::vector<T> bias = p.bias ? as<T>(f.f("bias")) : std::vector<T>{};
     std::vector<T> y(out.size() * batch);
-    salt::ops::conv2d_forward(ref, in, batch, p, x.data(), w.data(), p.bias ? bias.data() : nullptr, y.data());
+    salt::ops::conv2d_forward(in, batch, p, x.data(), w.data(), p.bias ? bias.data() : nullptr, y.data());
     return rel_err(y, yref.f);
 }
 
@@ -117,7 +116,7 @@ void run_bn_train(const Fixture& f) {
     const std::vector<T> x = as<T>(f.f("x")), g = as<T>(f.f("gamma")), b = as<T>(f.f("beta"));
     std::vector<T> rm = as<T>(f.f("running_mean")), rv = as<T>(f.f("running_var"));
     std::vector<T> y(x.size()), sm(s.c), si(s.c);
-    salt::ops::batch_norm_forward_train(ref, s, batch, bp, x.data(), g.data(), b.data(), rm.data(), rv.data(),
+    salt::ops::batch_norm_forward_train(s, batch, bp, x.data(), g.data(), b.data(), rm.data(), rv.data(),
                                         y.data(), sm.data(), si.data());
     const double ey = rel_err(y, f.f("y")), em = rel_err(rm, f.f("running_mean_out")),
                  ev = rel_err(rv, f.f("running_var_out"));
@@ -146,7 +145,7 @@ double run_bn_eval(const Fixture& f) {
     const std::vector<T> x = as<T>(f.f("x")), g = as<T>(f.f("gamma")), b = as<T>(f.f("beta"));
     const std::vector<T> rm = as<T>(f.f("running_mean")), rv = as<T>(f.f("running_var"));
     std::vector<T> y(x.size());
-    salt::ops::batch_norm_forward_eval(ref, s, batch, bp, x.data(), g.data(), b.data(), rm.data(), rv.data(),
+    salt::ops::batch_norm_forward_eval(s, batch, bp, x.data(), g.data(), b.data(), rm.data(), rv.data(),
                                        y.data());
     return rel_err(y, f.f("y"));
 }
@@ -174,7 +173,7 @@ void run_pool(const Fixture& f) {
     const std::vector<T> x = as<T>(f.f("x"));
     std::vector<T> y(out.size() * batch);
     std::vector<std::int32_t> am(y.size());
-    salt::ops::max_pool2d_forward(ref, in, batch, p, x.data(), y.data(), am.data());
+    salt::ops::max_pool2d_forward(in, batch, p, x.data(), y.data(), am.data());
     CHECK(rel_err(y, yref.f) == 0.0);
     CHECK(am == f.i("argmax"));
 }
@@ -199,7 +198,7 @@ double run_resize(const Fixture& f) {
     const bool align = pr[2] != 0;
     const std::vector<T> x = as<T>(f.f("x"));
     std::vector<T> y(std::size_t(oh) * ow * in.c * batch);
-    salt::ops::resize_bilinear_forward(ref, in, batch, oh, ow, align, x.data(), y.data());
+    salt::ops::resize_bilinear_forward(in, batch, oh, ow, align, x.data(), y.data());
     return rel_err(y, f.f("y"));
 }
 

@@ -5,12 +5,13 @@
 #include <cstdlib>
 #include <memory>
 
+#include "salt/backend/reference/reference.hpp"
 #include "salt/models/deeplabv3.hpp"
 #include "support/parity.hpp"
 #include "support/test_env.hpp"
 
 using namespace salt;
-using B = backend::reference;
+using B = backend::Reference;
 
 template <models::DeepLabV3Config C>
 void model_parity(const char* case_dir) {
@@ -35,14 +36,14 @@ void model_parity(const char* case_dir) {
         auto model = std::make_unique<Model>();
         const auto report = models::load_weights(*model, weights);
         CHECK(report.loaded == weights.size());
-        Workspace<B::memory> ws(Model::workspace_bytes(n, nn::Mode::eval));
+        Workspace<B> ws(model->device(), Model::workspace_bytes(n, nn::Mode::eval));
         nn::Context<B> ctx{ws, nn::Mode::eval, &rng};
         auto y = model->forward(TensorView<const float, In>(x.data(), n), ctx).out;
         auto got = test::nhwc_to_nchw(y.data(), n, Out.c, Out.h, Out.w);
         const double e = test::max_rel(std::vector<double>(got.begin(), got.end()), eval_out.to_double("out"));
         INFO("eval max|d|/max|ref| = " << e);
         CHECK(e <= 1e-4);
-        CHECK(ws.high_water() <= Model::workspace_bytes(n, nn::Mode::eval));
+        CHECK(ws.high_water() == Model::workspace_bytes(n, nn::Mode::eval));
     }
     {
         INFO("train mode");
@@ -51,7 +52,7 @@ void model_parity(const char* case_dir) {
         auto model = std::make_unique<Model>();
         models::load_weights(*model, weights);
         model->set_dropout(0.0);  // as the fixture: every Dropout at p = 0
-        Workspace<B::memory> ws(Model::workspace_bytes(n, nn::Mode::train));
+        Workspace<B> ws(model->device(), Model::workspace_bytes(n, nn::Mode::train));
         nn::Context<B> ctx{ws, nn::Mode::train, &rng};
         auto y = model->forward(TensorView<const float, In>(x.data(), n), ctx).out;
         test::ParityTally tally;
@@ -61,7 +62,7 @@ void model_parity(const char* case_dir) {
         auto dy = ctx.take<float, Out>(n);
         std::copy(r.begin(), r.end(), dy.data());
         auto dx = model->backward(dy, ctx);
-        CHECK(ws.high_water() <= Model::workspace_bytes(n, nn::Mode::train));
+        CHECK(ws.high_water() == Model::workspace_bytes(n, nn::Mode::train));
         auto gin = test::nhwc_to_nchw(dx.data(), n, In.c, In.h, In.w);
         test::check_train_tensor("grad.input", std::vector<double>(gin.begin(), gin.end()), t32, t64, tally);
         test::check_parameters(*model, t32, t64, tally);

@@ -4,13 +4,15 @@
 // gradients, every parameter gradient and the running statistics after one training forward.
 #include <memory>
 
+#include "salt/backend/reference/reference.hpp"
 #include "salt/nn/aspp.hpp"
+#include "salt/nn/standalone.hpp"
 #include "salt/nn/bottleneck.hpp"
 #include "support/parity.hpp"
 #include "support/test_env.hpp"
 
 using namespace salt;
-using B = backend::reference;
+using B = backend::Reference;
 
 template <class Layer>
 void block_parity(const std::string& case_name) {
@@ -26,11 +28,12 @@ void block_parity(const std::string& case_name) {
     REQUIRE(ishape == std::vector<std::int64_t>{n, In.c, In.h, In.w});
     auto x = test::nchw_to_nhwc(input.to_float("input"), n, In.c, In.h, In.w);
 
-    Workspace<B::memory> ws(Layer::forward_peak(n, nn::Mode::train) + Layer::forward_keep(n, nn::Mode::train) +
-                            Layer::backward_peak(n) + aligned_bytes<float>(Out.size() * n));
+    B::device dev;
+    Workspace<B> ws(dev, Layer::forward_peak(n, nn::Mode::train) + Layer::forward_keep(n, nn::Mode::train) +
+                             Layer::backward_peak(n) + aligned_bytes<float>(Out.size() * n));
     Rng rng(1);
     SECTION("eval mode") {
-        auto layer = std::make_unique<Layer>();
+        auto layer = std::make_unique<nn::Standalone<Layer>>(dev);
         models::load_weights(*layer, weights);
         nn::Context<B> ctx{ws, nn::Mode::eval, &rng};
         auto y = layer->forward(TensorView<float, In>(x.data(), n), ctx);
@@ -41,9 +44,10 @@ void block_parity(const std::string& case_name) {
         CHECK(e <= 1e-4);
     }
     SECTION("train mode: output, gradients, running statistics") {
-        auto layer = std::make_unique<Layer>();
+        auto layer = std::make_unique<nn::Standalone<Layer>>(dev);
         models::load_weights(*layer, weights);
-        if constexpr (requires { layer->project(); }) layer->project().template get<3>().set_rate(0.0);  // as the fixture
+        if constexpr (requires { layer->layer().project(); })
+            layer->layer().project().template get<3>().set_rate(0.0);  // as the fixture
         nn::Context<B> ctx{ws, nn::Mode::train, &rng};
         auto y = layer->forward(TensorView<float, In>(x.data(), n), ctx);
         test::ParityTally tally;

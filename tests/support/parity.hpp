@@ -142,7 +142,7 @@ void check_parameters(Module& module, const io::SafetensorsFile& t32, const io::
         const float* src = p.trainable() ? p.grad : p.value;
         if (p.kind == nn::ParamKind::conv_weight) {
             std::vector<float> oihw(p.count);
-            ops::conv2d_weight_to_oihw(p.conv, src, oihw.data());
+            ops::conv2d_weight_to_oihw(salt::WeightLayout::hwio, p.conv, src, oihw.data());
             std::copy(oihw.begin(), oihw.end(), v.begin());
         } else {
             std::copy(src, src + p.count, v.begin());

@@ -21,6 +21,7 @@
 #include "salt/nn/parameter.hpp"
 #include "salt/nn/spec.hpp"
 #include "salt/nn/sequential.hpp"  // after spec.hpp: it uses join_name without including parameter.hpp
+#include "salt/nn/standalone.hpp"
 #include "salt/ops/conv2d.hpp"
 #include "salt/train/optimizer.hpp"
 #include "train/train_fixture.hpp"
@@ -30,8 +31,10 @@ using namespace salt::train;
 
 namespace {
 
+using B = backend::Reference;
 template <class T>
-using Net = nn::Sequential<T, Shape{5, 5, 3}, backend::reference, nn::spec::conv<3, 4, 3, 1, 1, 1, true>, nn::spec::batch_norm>;
+using Net = nn::Standalone<
+    nn::Sequential<T, Shape{5, 5, 3}, B, nn::spec::conv<3, 4, 3, 1, 1, 1, true>, nn::spec::batch_norm>>;
 
 std::string torch_name(const std::string& salt_name) {
     if (salt_name.rfind("0.", 0) == 0) return "conv." + salt_name.substr(2);
@@ -53,7 +56,7 @@ template <class T>
 void put(const nn::ParamRef<T>& p, const std::vector<double>& torch_values, T* dst) {
     REQUIRE(torch_values.size() == p.count);
     std::vector<T> v(torch_values.begin(), torch_values.end());
-    if (p.kind == nn::ParamKind::conv_weight) ops::conv2d_weight_from_oihw(p.conv, v.data(), dst);
+    if (p.kind == nn::ParamKind::conv_weight) ops::conv2d_weight_from_oihw(salt::WeightLayout::hwio, p.conv, v.data(), dst);
     else std::copy(v.begin(), v.end(), dst);
 }
 
@@ -61,7 +64,7 @@ void put(const nn::ParamRef<T>& p, const std::vector<double>& torch_values, T* d
 template <class T>
 std::vector<T> get(const nn::ParamRef<T>& p, const T* src) {
     std::vector<T> v(p.count);
-    if (p.kind == nn::ParamKind::conv_weight) ops::conv2d_weight_to_oihw(p.conv, src, v.data());
+    if (p.kind == nn::ParamKind::conv_weight) ops::conv2d_weight_to_oihw(salt::WeightLayout::hwio, p.conv, src, v.data());
     else std::copy(src, src + p.count, v.begin());
     return v;
 }
@@ -90,7 +93,7 @@ void run_case(const std::string& name) {
     const auto params = trainable(net);
     REQUIRE(params.size() == 4);
     for (const auto& p : params) put(p, f.to_double("init." + torch_name(p.name)), p.value);
-    Adam<T> opt(net, o);
+    Adam<T, B> opt(net, o);
     REQUIRE(opt.parameter_count() == 4);
     double worst = 0.0;
     for (std::size_t s = 0; s < lrs.size(); ++s) {
@@ -140,7 +143,7 @@ TEST_CASE("Adam skips buffers and decays only conv weights", "[train][optimizer]
     AdamOptions o;
     o.weight_decay = 0.5;
     o.decoupled = true;
-    AdamW<double> opt(net, o);
+    AdamW<double, B> opt(net, o);
     REQUIRE(opt.parameter_count() == 4);
     CHECK(opt.parameter(0).name == "0.weight");
     CHECK(opt.parameter(3).name == "1.bias");
@@ -170,7 +173,7 @@ TEST_CASE("Adam state round-trips and resumes bit for bit", "[train][optimizer]"
     Net<float> a, b;
     setup(a);
     setup(b);
-    Adam<float> oa(a, o), ob(b, o);
+    Adam<float, B> oa(a, o), ob(b, o);
     for (int s = 0; s < 3; ++s) {
         grads(a, s), oa.step();
         grads(b, s), ob.step();
@@ -180,7 +183,7 @@ TEST_CASE("Adam state round-trips and resumes bit for bit", "[train][optimizer]"
     Net<float> c;
     const auto pb = trainable(b), pc = trainable(c);
     for (std::size_t i = 0; i < pb.size(); ++i) std::copy_n(pb[i].value, pb[i].count, pc[i].value);
-    Adam<float> oc(c, o);
+    Adam<float, B> oc(c, o);
     oc.load_state_bytes(bytes);
     CHECK(oc.step_count() == 3);
     for (int s = 3; s < 5; ++s) {
@@ -196,14 +199,14 @@ TEST_CASE("Adam state round-trips and resumes bit for bit", "[train][optimizer]"
     io::SafetensorsWriter w;
     w.add_f32("something.else", {1}, pa[0].value);
     oa.save(w, "opt");
-    Adam<float> od(c, o);
+    Adam<float, B> od(c, o);
     od.load(io::SafetensorsFile::parse(w.serialize()), "opt");
     CHECK(od.state_bytes("opt") == oa.state_bytes("opt"));
 }
 
 TEST_CASE("Adam state loading rejects mismatched files and leaves the state unchanged", "[train][optimizer]") {
     Net<float> net;
-    Adam<float> opt(net, {});
+    Adam<float, B> opt(net, {});
     opt.zero_grad();
     opt.step();
     const auto good = opt.state_bytes();
@@ -250,5 +253,5 @@ TEST_CASE("Adam state loading rejects mismatched files and leaves the state unch
     // Wrong prefix.
     CHECK_THROWS_WITH(opt.load_state_bytes(good, "sgd"), Catch::Contains("sgd.step"));
     CHECK(opt.state_bytes() == before);
-    CHECK_THROWS_AS(Adam<float>(net, AdamOptions{.lr = 1e-3, .beta1 = 1.0}), std::invalid_argument);
+    CHECK_THROWS_AS((Adam<float, B>(net, AdamOptions{.lr = 1e-3, .beta1 = 1.0})), std::invalid_argument);
 }

@@ -29,7 +29,7 @@ TEST_CASE("real TGS data: a few training steps make the loss fall", "[train][dat
     }
     REQUIRE(small.samples.size() == 24);
 
-    using B = backend::simd;
+    using B = backend::Simd;
     using Model = models::DeepLabV3<float, models::DeepLabV3Config{.height = 128, .width = 128, .in_channels = 1}, B>;
     const auto out = std::filesystem::temp_directory_path() / ("salt_real_smoke_" + std::to_string(::getpid()));
     std::filesystem::remove_all(out);
@@ -43,7 +43,7 @@ TEST_CASE("real TGS data: a few training steps make the loss fall", "[train][dat
     o.augment = false;
     o.progress = false;
     o.seed = 5;
-    train::Trainer<Model, B> t(small, o);
+    train::Trainer<Model> t(small, o);
     const auto r = t.run();
     REQUIRE(r.history.size() == 5);
     std::string losses;

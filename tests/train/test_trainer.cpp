@@ -14,7 +14,7 @@
 #include "salt/train/trainer.hpp"
 
 using namespace salt;
-using B = backend::simd;
+using B = backend::Simd;
 using Model = models::DeepLabV3<float, models::DeepLabV3Config{.height = 32, .width = 32, .in_channels = 1}, B>;
 
 namespace {
@@ -60,7 +60,7 @@ TEST_CASE("trainer: writes the run directory and the loss falls", "[unit][train]
     auto opt = tiny(out);
     opt.epochs = 4;
     opt.max_steps_per_epoch = 6;
-    train::Trainer<Model, B> t(ds, opt);
+    train::Trainer<Model> t(ds, opt);
     const auto r = t.run();
     REQUIRE(r.history.size() == 4);
     CHECK_FALSE(r.failed);
@@ -86,7 +86,7 @@ TEST_CASE("trainer: an interrupted and resumed run ends with the same weights", 
 
     const auto a = fresh_dir("uninterrupted");
     {
-        train::Trainer<Model, B> t(ds, tiny(a));
+        train::Trainer<Model> t(ds, tiny(a));
         t.run();
     }
     const auto b = fresh_dir("interrupted");
@@ -95,13 +95,13 @@ TEST_CASE("trainer: an interrupted and resumed run ends with the same weights", 
         opt.after_epoch = [](int epoch) {
             if (epoch == 1) throw std::runtime_error("simulated kill after epoch 1");
         };
-        train::Trainer<Model, B> t(ds, opt);
+        train::Trainer<Model> t(ds, opt);
         CHECK_THROWS_WITH(t.run(), Catch::Contains("simulated kill"));
     }
     {
         auto opt = tiny(b);
         opt.resume = true;
-        train::Trainer<Model, B> t(ds, opt);
+        train::Trainer<Model> t(ds, opt);
         const auto r = t.run();
         CHECK(r.history.size() == 3);
     }
@@ -122,7 +122,7 @@ TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good chec
     {
         auto opt = tiny(out);
         opt.epochs = 1;
-        train::Trainer<Model, B> t(ds, opt);
+        train::Trainer<Model> t(ds, opt);
         t.run();
     }
     const auto good = weights_of(out / "last.ckpt");
@@ -133,7 +133,7 @@ TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good chec
     opt.resume = true;
     opt.resume_with_new_lr = true;
     opt.lr = 1e30;
-    train::Trainer<Model, B> t(ds, opt);
+    train::Trainer<Model> t(ds, opt);
     const auto r = t.run();
     CHECK(r.failed);
     CHECK_THAT(r.stopped_because, Catch::Contains("the loss became") && Catch::Contains("last good checkpoint"));
@@ -146,8 +146,7 @@ TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good chec
 // bf16 operands learns, and its losses stay close to the fp32 run's (bf16 rounds the operands to 8
 // significant bits; the sums stay fp32), while the weights differ (so the path really ran).
 TEST_CASE("trainer: the bf16 GEMM path trains like fp32", "[unit][train]") {
-    namespace sk = backend::simd_kernels;
-    if constexpr (!sk::gemm_bf16_available()) {
+    if constexpr (!backend::simd::Device::bf16_available()) {
         WARN("this build has no AVX512_BF16: the bf16 training check is skipped");
         return;
     }
@@ -160,10 +159,8 @@ TEST_CASE("trainer: the bf16 GEMM path trains like fp32", "[unit][train]") {
         auto opt = tiny(out);
         opt.epochs = 4;
         opt.max_steps_per_epoch = 6;
-        sk::set_gemm_bf16(bf16);
-        train::Trainer<Model, B> t(ds, opt);
+        train::Trainer<Model> t(ds, opt, B::options{.threads = 0, .bf16 = bf16});
         auto r = t.run();
-        sk::set_gemm_bf16(false);
         auto w = weights_of(out / "last.ckpt");
         std::filesystem::remove_all(out);
         return std::pair(r, w);

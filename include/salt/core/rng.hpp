@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "salt/core/hd.hpp"
+
 namespace salt {
 
 // SplitMix64 to expand a seed, xoshiro256** style state would be overkill: this is a 128-bit
@@ -62,5 +64,15 @@ private:
     }
     std::uint64_t s0_ = 0, s1_ = 0;
 };
+
+// A counter-based stream: element i of the stream keyed by `key` is a function of (key, i) alone,
+// so a kernel can draw element i on any thread, in any order, on the host or on a GPU, and get the
+// same value (dropout masks). SplitMix64's finaliser over key + (i + 1) * golden ratio.
+SALT_HD inline std::uint64_t counter_u64(std::uint64_t key, std::uint64_t i) {
+    std::uint64_t z = key + (i + 1) * 0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
 
 }  // namespace salt

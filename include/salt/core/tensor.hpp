@@ -1,16 +1,20 @@
 // salt/core/tensor.hpp — NHWC activations with a compile-time per-sample shape and a run-time batch.
 //
-// TensorView<T, S> is a non-owning (pointer, batch) pair; Tensor<T, S, Memory> owns aligned storage
-// obtained from a memory policy (the backend's). Parameters, whose sizes do not have an NHWC meaning,
-// live in Buffer<T, Memory>. Element (n, y, x, c) sits at ((n*H + y)*W + x)*C + c: channels last, so
-// a 1x1 convolution is a GEMM over the tensor as it lies.
+// TensorView<T, S> is a non-owning (pointer, batch) pair; it says nothing about where the pointer
+// lives. Buffer<T, B> owns `count` elements of backend B's memory and Tensor<T, S, B> a batch of
+// shape-S samples in one; both move data to and from the host only through B's copies. Element
+// (n, y, x, c) sits at ((n*H + y)*W + x)*C + c: channels last, so a 1x1 convolution is a GEMM over
+// the tensor as it lies.
 #pragma once
 
-#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <span>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "salt/core/memory.hpp"
 #include "salt/core/shape.hpp"
@@ -36,11 +40,13 @@ public:
     T* data() const { return data_; }
     int batch() const { return batch_; }
     std::size_t size() const { return sample_size * std::size_t(batch_); }
-    std::span<T> span() const { return {data_, size()}; }
+    std::size_t bytes() const { return size() * sizeof(T); }
 
     static constexpr std::size_t offset(int n, int y, int x, int c) {
         return ((std::size_t(n) * S.h + std::size_t(y)) * S.w + std::size_t(x)) * S.c + std::size_t(c);
     }
+    // Element access on the host: only for views of host memory (a host array, or a host-accessible
+    // backend's tensor in a test).
     T& operator()(int n, int y, int x, int c) const {
         assert(n >= 0 && n < batch_ && y >= 0 && y < S.h && x >= 0 && x < S.w && c >= 0 && c < S.c);
         return data_[offset(n, y, x, c)];
@@ -53,34 +59,54 @@ private:
     int batch_ = 0;
 };
 
-template <class T, class Memory = host_memory>
+// `count` elements of backend memory, zeroed at construction (by the backend).
+template <class T, class B>
 class Buffer {
 public:
+    using device_type = typename B::device;
     Buffer() = default;
-    explicit Buffer(std::size_t count) : block_(count * sizeof(T)), count_(count) {
-        std::fill_n(data(), count_, T(0));
+    Buffer(device_type& dev, std::size_t count) : block_(dev, count * sizeof(T)), count_(count) {
+        if (count_) B::fill_zero(dev, block_.data(), count_ * sizeof(T));
     }
+
     T* data() { return static_cast<T*>(block_.data()); }
     const T* data() const { return static_cast<const T*>(block_.data()); }
     std::size_t size() const { return count_; }
-    std::span<T> span() { return {data(), count_}; }
-    std::span<const T> span() const { return {data(), count_}; }
-    T& operator[](std::size_t i) { return data()[i]; }
-    const T& operator[](std::size_t i) const { return data()[i]; }
+    device_type& device() const { return *block_.device(); }
+
+    // Host <-> backend, whole buffer. `upload` checks the size.
+    void upload(std::span<const T> host) {
+        if (host.size() != count_)
+            throw std::invalid_argument("salt::Buffer::upload: " + std::to_string(host.size()) +
+                                        " host elements for a buffer of " + std::to_string(count_));
+        if (count_) B::copy_to_device(device(), data(), host.data(), count_ * sizeof(T));
+    }
+    std::vector<T> download() const {
+        std::vector<T> h(count_);
+        if (count_) B::copy_to_host(device(), h.data(), data(), count_ * sizeof(T));
+        return h;
+    }
+    // Direct host access, for backends whose memory the host may touch.
+    std::span<T> host_span()
+        requires(B::host_accessible)
+    {
+        return {data(), count_};
+    }
 
 private:
-    Block<Memory> block_;
+    Block<B> block_;
     std::size_t count_ = 0;
 };
 
-template <class T, Shape S, class Memory = host_memory>
+template <class T, Shape S, class B>
 class Tensor {
 public:
+    using device_type = typename B::device;
     static constexpr Shape shape = S;
     static constexpr std::size_t sample_size = S.size();
 
     Tensor() = default;
-    explicit Tensor(int batch) : buf_(sample_size * std::size_t(batch)), batch_(batch) {}
+    Tensor(device_type& dev, int batch) : buf_(dev, sample_size * std::size_t(batch)), batch_(batch) {}
 
     T* data() { return buf_.data(); }
     const T* data() const { return buf_.data(); }
@@ -89,15 +115,38 @@ public:
 
     TensorView<T, S> view() { return {data(), batch_}; }
     TensorView<const T, S> view() const { return {data(), batch_}; }
-    operator TensorView<T, S>() { return view(); }
-    operator TensorView<const T, S>() const { return view(); }
+    // The first n samples (n <= batch()).
+    TensorView<T, S> first(int n) {
+        assert(n >= 0 && n <= batch_);
+        return {data(), n};
+    }
 
-    T& operator()(int n, int y, int x, int c) { return view()(n, y, x, c); }
-    const T& operator()(int n, int y, int x, int c) const { return view()(n, y, x, c); }
+    // Host <-> backend. `upload` may fill only the first `n` samples (a last, partial batch).
+    void upload(std::span<const T> host) {
+        if (host.size() > size() || host.size() % sample_size != 0)
+            throw std::invalid_argument("salt::Tensor::upload: " + std::to_string(host.size()) +
+                                        " host elements do not make whole samples of a tensor of " +
+                                        std::to_string(size()));
+        if (!host.empty()) B::copy_to_device(buf_.device(), data(), host.data(), host.size() * sizeof(T));
+    }
+    std::vector<T> download() const { return buf_.download(); }
 
 private:
-    Buffer<T, Memory> buf_;
+    Buffer<T, B> buf_;
     int batch_ = 0;
 };
+
+// Copies n elements of backend memory to a host vector (results coming out of a device).
+template <class B, class T>
+std::vector<std::remove_const_t<T>> download(typename B::device& dev, T* p, std::size_t n) {
+    std::vector<std::remove_const_t<T>> h(n);
+    if (n) B::copy_to_host(dev, h.data(), p, n * sizeof(T));
+    return h;
+}
+// Copies a host span into backend memory.
+template <class B, class T>
+void upload(typename B::device& dev, T* dst, std::span<const T> host) {
+    if (!host.empty()) B::copy_to_device(dev, dst, host.data(), host.size() * sizeof(T));
+}
 
 }  // namespace salt

@@ -171,8 +171,8 @@ private:
                 img = pad(img, p, Border::reflect101);
                 m8 = pad(m8, p, Border::reflect101);
             } else {
-                img = resize_linear(img, S, S);
-                m8 = resize_nearest(m8, S, S);
+                img = cv_resize_linear(img, S, S);
+                m8 = cv_resize_nearest(m8, S, S);
             }
         }
         const int C = channels();

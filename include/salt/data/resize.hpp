@@ -1,15 +1,15 @@
 // salt/data/resize.hpp — resizing, padding and cropping that match OpenCV bit for bit.
 //
-// resize_linear(Image8)  == cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR) exactly (tested on
+// cv_resize_linear(Image8)  == cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR) exactly (tested on
 //     1- and 3-channel images, up- and down-scaling, against fixtures written by OpenCV 4.6). Half-pixel
 //     centres: src = (dst + 0.5) * scale - 0.5 with scale = 1 / (dst_size / src_size) in double, then
 //     rounded to float. Horizontally the source index is clamped to the image (weight 0 beyond it);
 //     vertically OpenCV keeps the unclamped weight and clamps the two source rows. Weights are
 //     round(w * 2048) (11 fractional bits); the horizontal pass sums S0*a0 + S1*a1 in int, the vertical
 //     pass reproduces OpenCV's SIMD arithmetic: ((((H0 >> 4) * b0) >> 16) + (((H1 >> 4) * b1) >> 16) + 2) >> 2.
-// resize_linear(ImageF)  == the same geometry in float (S0*a0 + S1*a1, no fused multiply-add); agrees
+// cv_resize_linear(ImageF)  == the same geometry in float (S0*a0 + S1*a1, no fused multiply-add); agrees
 //     with OpenCV to float rounding (tested to 1e-5).
-// resize_nearest(Image)  == cv2.INTER_NEAREST: src = min(floor(dst * scale), size - 1). Use it for masks.
+// cv_resize_nearest(Image)  == cv2.INTER_NEAREST: src = min(floor(dst * scale), size - 1). Use it for masks.
 // pad(img, Padding, Border) == cv2.copyMakeBorder with BORDER_REFLECT_101 (gfedcb|abcdefgh|gfedcba, the
 //     default, Border::reflect101), BORDER_REFLECT (fedcba|abcdefgh|hgfedcb, Border::reflect) or
 //     BORDER_CONSTANT 0 (Border::zero). centred_padding(101, 128) = {13 top/left, 14 bottom/right};
@@ -39,7 +39,7 @@ using io::ImageF;
 
 namespace detail {
 
-struct LinearTap {
+struct CvLinearTap {
     int i0 = 0;   // first source index (already clamped to [0, n-1])
     int i1 = 0;   // second source index (clamped)
     float w0 = 1.f, w1 = 0.f;
@@ -50,11 +50,11 @@ inline short fixed_weight(float w) { return static_cast<short>(std::clamp(std::l
 
 // OpenCV's coordinate computation; `clamp_weights` is true for x (weight forced to 0 at the borders),
 // false for y (the rows are clamped, the weights are not).
-SALT_NO_FP_CONTRACT inline std::vector<LinearTap> linear_taps(int src, int dst, bool clamp_weights) {
+SALT_NO_FP_CONTRACT inline std::vector<CvLinearTap> linear_taps(int src, int dst, bool clamp_weights) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
-    std::vector<LinearTap> taps(static_cast<std::size_t>(dst));
+    std::vector<CvLinearTap> taps(static_cast<std::size_t>(dst));
     const double scale = 1.0 / (double(dst) / double(src));
     for (int d = 0; d < dst; ++d) {
         volatile double pos = (d + 0.5) * scale;  // volatile: no fused multiply-add, as in OpenCV
@@ -65,7 +65,7 @@ SALT_NO_FP_CONTRACT inline std::vector<LinearTap> linear_taps(int src, int dst, 
             if (s < 0) s = 0, f = 0.f;
             if (s >= src - 1) s = src - 1, f = 0.f;
         }
-        LinearTap& t = taps[std::size_t(d)];
+        CvLinearTap& t = taps[std::size_t(d)];
         t.i0 = std::clamp(s, 0, src - 1);
         t.i1 = std::clamp(s + 1, 0, src - 1);
         t.w0 = 1.f - f;
@@ -84,7 +84,7 @@ inline void check_resize_args(int in_w, int in_h, int out_w, int out_h) {
 
 }  // namespace detail
 
-inline Image8 resize_linear(const Image8& src, int out_w, int out_h) {
+inline Image8 cv_resize_linear(const Image8& src, int out_w, int out_h) {
     detail::check_resize_args(src.width, src.height, out_w, out_h);
     const int c = src.channels;
     const auto xt = detail::linear_taps(src.width, out_w, true);
@@ -117,7 +117,7 @@ inline Image8 resize_linear(const Image8& src, int out_w, int out_h) {
     return out;
 }
 
-SALT_NO_FP_CONTRACT inline ImageF resize_linear(const ImageF& src, int out_w, int out_h) {
+SALT_NO_FP_CONTRACT inline ImageF cv_resize_linear(const ImageF& src, int out_w, int out_h) {
 #if defined(__clang__)
 #pragma clang fp contract(off)
 #endif
@@ -155,7 +155,7 @@ SALT_NO_FP_CONTRACT inline ImageF resize_linear(const ImageF& src, int out_w, in
 }
 
 template <class T>
-Image<T> resize_nearest(const Image<T>& src, int out_w, int out_h) {
+Image<T> cv_resize_nearest(const Image<T>& src, int out_w, int out_h) {
     detail::check_resize_args(src.width, src.height, out_w, out_h);
     const int c = src.channels;
     const double sx = 1.0 / (double(out_w) / double(src.width));

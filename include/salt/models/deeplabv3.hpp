@@ -1,14 +1,23 @@
 // salt/models/deeplabv3.hpp — DeepLabV3 with a ResNet backbone, the same network as torchvision's
 // deeplabv3_resnet50 (and _resnet101): same layers, same parameter names, same numbers.
 //
-// The configuration is one compile-time value, so every intermediate shape is a constant:
-//   salt::models::DeepLabV3<float, {.height = 101, .width = 101, .in_channels = 3}> model;
+// The configuration is one compile-time value, so every intermediate shape is a constant; the backend
+// is chosen once, here, and everything that runs the model (trainer, inference, the CLI) takes it
+// from the model type:
+//   salt::models::DeepLabV3<float, {.height = 101, .width = 101, .in_channels = 3}, salt::backend::Simd> model(seed);
+// The model owns its backend device (threads, bf16, stream, ...; built from B::options) and one
+// parameter store in the backend's memory.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
 #include <string>
 
-#include "salt/backend/reference/reference.hpp"
+#include "salt/core/backend.hpp"
+#include "salt/nn/standalone.hpp"
 #include "salt/nn/aspp.hpp"
 #include "salt/nn/resnet.hpp"
 #include "salt/nn/spec.hpp"
@@ -49,13 +58,17 @@ constexpr bool deeplab_output_stride() {
 }
 }  // namespace check
 
-template <class T, DeepLabV3Config C, class B = backend::reference>
+template <class T, DeepLabV3Config C, class B>
 class DeepLabV3 {
     static_assert(check::deeplab_input_channels<C.in_channels>() && check::deeplab_classes<C.classes>() &&
                   check::deeplab_output_stride<C.output_stride>());
+    static_assert(salt::check::backend_supports_scalar<B, T>());
     static constexpr nn::ConvInit HeadInit = nn::ConvInit::torch_default;
 
 public:
+    using backend = B;
+    using scalar_type = T;
+    using device_type = typename B::device;
     static constexpr DeepLabV3Config config = C;
     static constexpr Shape in_shape{C.height, C.width, C.in_channels};
     using Backbone = nn::ResNetBackbone<T, in_shape, B, C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.output_stride>;
@@ -81,9 +94,20 @@ public:
         return Backbone::parameter_count() + Classifier::parameter_count() +
                (C.aux ? AuxClassifier::parameter_count() : 0);
     }
+    static constexpr nn::ParamSizes param_sizes() {
+        return Backbone::param_sizes() + Classifier::param_sizes() +
+               (C.aux ? AuxClassifier::param_sizes() : nn::ParamSizes{});
+    }
+    // Every op a forward and backward pass runs; instantiating the model with a backend that lacks
+    // one stops the build with the op's name.
+    static constexpr OpSet ops_used = Backbone::ops_used | Classifier::ops_used | Upsample::ops_used |
+                                      (C.aux ? AuxClassifier::ops_used : OpSet{});
+    static_assert(salt::check::backend_implements<B, ops_used>());
 
-    // Bytes of workspace a forward pass (inference) or a training step (forward + backward) takes at
-    // this batch; a Workspace of this size is all the memory a step needs besides the parameters.
+    // Bytes of workspace a forward pass (inference) or a training step (forward, the loss gradients
+    // of the main output and, with the aux head, of the aux output, backward) takes at this batch,
+    // exactly (tests/models: the measured high-water mark equals it, fused paths included); a
+    // Workspace of this size is all the memory a step needs besides the parameters.
     static constexpr std::size_t workspace_bytes(int batch, nn::Mode m) {
         using BB = Backbone;
         std::size_t below = 0, peak = 0;
@@ -117,19 +141,34 @@ public:
         return std::max(peak, below + back);
     }
 
-    DeepLabV3() = default;
-    explicit DeepLabV3(std::uint64_t seed) { init(seed); }
+    // Parameters zero and BatchNorm reset: a model to load weights into.
+    explicit DeepLabV3(typename B::options o = {}) : dev_(o) { setup(); }
+    // torchvision's initialisation, seeded.
+    explicit DeepLabV3(std::uint64_t seed, typename B::options o = {}) : dev_(o) {
+        setup();
+        init(seed);
+    }
+    DeepLabV3(const DeepLabV3&) = delete;
+    DeepLabV3& operator=(const DeepLabV3&) = delete;
 
     // torchvision's initialisation: Kaiming normal (fan_out) for the backbone's convs, PyTorch's
-    // default for the head's, BN weight 1 and bias 0; seeded.
+    // default for the head's, BN weight 1 and bias 0; seeded. Drawn on the host, uploaded once.
     void init(std::uint64_t seed) {
         Rng rng(seed);
-        backbone_.init(rng);
-        classifier_.init(rng);
-        if constexpr (C.aux) aux_classifier_.init(rng);
+        nn::HostParams<T> host(store_.values(), std::vector<T>(store_.sizes().total(), T(0)));
+        backbone_.init(rng, host);
+        classifier_.init(rng, host);
+        if constexpr (C.aux) aux_classifier_.init(rng, host);
+        store_.upload(host);
     }
 
+    device_type& device() const { return dev_.get(); }
+    nn::ParamStore<T, B>& parameters() { return store_; }
+    void zero_grad() { store_.zero_grad(); }
+
+    // x in backend memory (a Tensor<T, in_shape, B>, or a workspace view).
     Output forward(TensorView<const T, in_shape> x, nn::Context<B>& ctx) {
+        trained_ = ctx.training();
         auto& bb = backbone_;
         auto f3 = bb.layer3().forward(bb.layer2().forward(bb.layer1().forward(bb.stem().forward(x, ctx), ctx), ctx), ctx);
         Output o;
@@ -143,6 +182,7 @@ public:
     // gradient with respect to the input out; parameter gradients accumulate. May overwrite dout.
     TensorView<T, in_shape> backward(TensorView<T, out_shape> dout, nn::Context<B>& ctx,
                                      TensorView<T, out_shape> daux = {}) {
+        if (!trained_) nn::backward_without_training_forward("DeepLabV3");
         auto& bb = backbone_;
         const std::size_t mark = ctx.workspace.mark();
         auto g = nn::compact_to(ctx, mark, upsample_.backward(dout, ctx));
@@ -153,7 +193,7 @@ public:
             if (daux.batch() > 0) {
                 const std::size_t m = ctx.workspace.mark();
                 auto ga = aux_classifier_.backward(aux_upsample_.backward(daux, ctx), ctx);
-                accumulate(B{}, g3.size(), ga.data(), g3.data());
+                run<Op::accumulate>(ctx.device(), g3.size(), static_cast<const T*>(ga.data()), g3.data());
                 ctx.workspace.release(m);
             }
         }
@@ -191,8 +231,28 @@ public:
 
 private:
     struct None {
-        void init(Rng&) {}
+        void bind(nn::ParamBinder<T>&) {}
+        void init(Rng&, nn::HostParams<T>&) {}
     };
+    void setup() {
+        store_ = nn::ParamStore<T, B>(dev_.get(), param_sizes());
+        auto b = store_.binder();
+        backbone_.bind(b);
+        classifier_.bind(b);
+        if constexpr (C.aux) aux_classifier_.bind(b);
+        if (!b.complete()) throw std::logic_error("salt::models::DeepLabV3: the layers took fewer parameters than declared");
+        // Zero weights, BatchNorm reset (gamma 1, running variance 1).
+        nn::HostParams<T> host(store_.values(), std::vector<T>(store_.sizes().total(), T(0)));
+        visit([&](const auto& p) {
+            if (p.kind == nn::ParamKind::bn_weight || p.kind == nn::ParamKind::bn_running_var)
+                std::fill_n(host.at(p.value), p.count, T(1));
+        });
+        store_.upload(host);
+    }
+
+    nn::DeviceHolder<B> dev_;
+    nn::ParamStore<T, B> store_;
+    bool trained_ = false;
     Backbone backbone_;
     Classifier classifier_;
     Upsample upsample_;

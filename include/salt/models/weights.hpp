@@ -1,6 +1,10 @@
 // salt/models/weights.hpp — a model's parameters and buffers to and from safetensors files, under
-// exactly torchvision's state_dict names and shapes (conv weights OIHW on disk, HWIO in memory).
+// exactly torchvision's state_dict names and shapes (conv weights OIHW on disk, the backend's kernel
+// layout in memory).
 //
+// The parameters live in backend memory; both directions stage them on the host: one download of
+// the model's parameter store, edits there, one upload (Model is anything with visit(f),
+// parameters() and a `backend` type: a DeepLabV3, an nn::Standalone layer).
 // Loading is all-or-nothing: every tensor is checked and converted into staging buffers first, and
 // the model is written only when all of them are good, so a bad file leaves the model unchanged.
 #pragma once
@@ -30,6 +34,9 @@ struct LoadOptions {
     // segmentation checkpoint or a plain torchvision ResNet (names without the "backbone." prefix,
     // with "fc.*"); tensors that do not belong to the backbone are ignored and listed in the report.
     bool backbone_only = false;
+    // Read the tensors named `prefix` + the parameter's name and ignore every tensor without the
+    // prefix (a checkpoint keeps the model under "model." beside the optimizer's state).
+    std::string prefix;
 };
 
 struct LoadReport {
@@ -76,9 +83,10 @@ std::map<std::string, std::string> config_metadata() {
             {"salt.aux", C.aux ? "1" : "0"}};
 }
 
-// Loads `file` into `model` (any type with visit(f) over nn::ParamRef<float or double>).
+// Loads `file` into `model`.
 template <class Model>
 LoadReport load_weights(Model& model, const io::SafetensorsFile& file, const LoadOptions& opt = {}) {
+    constexpr WeightLayout layout = Model::backend::conv_weight_layout;
     const std::string src = file.source();
     LoadReport report;
     struct Staged {
@@ -90,7 +98,8 @@ LoadReport load_weights(Model& model, const io::SafetensorsFile& file, const Loa
     std::set<std::string> used;
     std::vector<std::string> missing;
 
-    auto lookup = [&](const std::string& name) -> const io::TensorRecord* {
+    auto lookup = [&](const std::string& param) -> const io::TensorRecord* {
+        const std::string name = opt.prefix + param;
         if (const auto* r = file.find(name)) return r;
         // A plain ResNet checkpoint has the backbone's names without the prefix.
         if (opt.backbone_only && name.rfind("backbone.", 0) == 0) return file.find(name.substr(9));
@@ -101,7 +110,7 @@ LoadReport load_weights(Model& model, const io::SafetensorsFile& file, const Loa
         if (opt.backbone_only && p.name.rfind("backbone.", 0) != 0) return;
         const io::TensorRecord* r = lookup(p.name);
         if (!r) {
-            missing.push_back(p.name);
+            missing.push_back(opt.prefix + p.name);
             return;
         }
         used.insert(r->name);
@@ -133,9 +142,9 @@ LoadReport load_weights(Model& model, const io::SafetensorsFile& file, const Loa
                                detail::shape_str(want));
         }
         if (p.kind == nn::ParamKind::conv_weight) {
-            std::vector<double> hwio(v.size());
-            ops::conv2d_weight_from_oihw(p.conv, v.data(), hwio.data());
-            v = std::move(hwio);
+            std::vector<double> kernel(v.size());
+            ops::conv2d_weight_from_oihw(layout, p.conv, v.data(), kernel.data());
+            v = std::move(kernel);
         }
         staged.push_back({p.value, std::move(v)});
         ++report.loaded;
@@ -149,19 +158,24 @@ LoadReport load_weights(Model& model, const io::SafetensorsFile& file, const Loa
     }
     for (const auto& r : file.tensors()) {
         if (used.count(r.name)) continue;
+        if (r.name.compare(0, opt.prefix.size(), opt.prefix) != 0) continue;
         if (opt.backbone_only) report.ignored.push_back(r.name);
         else throw WeightsError(src + ": unexpected tensor '" + r.name + "' (not a parameter or buffer of this model)");
     }
 
-    // Everything checked: commit.
+    // Everything checked: commit (one download, the edits on the host, one upload).
+    auto host = model.parameters().download();
     std::size_t i = 0;
     nn::visit_parameters(model, [&](const auto& p) {
         if (opt.backbone_only && p.name.rfind("backbone.", 0) != 0) return;
         const Staged& s = staged[i++];
         if (p.kind == nn::ParamKind::bn_num_batches_tracked) *p.counter = s.counter;
-        else
-            for (std::size_t k = 0; k < p.count; ++k) p.value[k] = static_cast<std::remove_reference_t<decltype(*p.value)>>(s.values[k]);
+        else {
+            auto* dst = host.at(p.value);
+            for (std::size_t k = 0; k < p.count; ++k) dst[k] = static_cast<std::remove_reference_t<decltype(*dst)>>(s.values[k]);
+        }
     });
+    model.parameters().upload(host);
     return report;
 }
 
@@ -172,25 +186,34 @@ LoadReport load_weights(Model& model, const std::filesystem::path& path, const L
 
 // Writes every parameter and buffer (float32; num_batches_tracked int64) with torchvision's names,
 // plus `metadata`. The write is atomic (temporary file, fsync, rename).
+// Adds every parameter and buffer to a writer under `prefix` + torchvision's name.
+template <class Model>
+void add_weights(io::SafetensorsWriter& w, Model& model, const std::string& prefix = "") {
+    constexpr WeightLayout layout = Model::backend::conv_weight_layout;
+    auto host = model.parameters().download();
+    nn::visit_parameters(model, [&](const auto& p) {
+        if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
+            w.add_i64(prefix + p.name, {}, p.counter);
+            return;
+        }
+        const auto* src = host.at(p.value);
+        std::vector<float> v(p.count);
+        if (p.kind == nn::ParamKind::conv_weight) {
+            std::vector<std::remove_const_t<std::remove_reference_t<decltype(*src)>>> oihw(p.count);
+            ops::conv2d_weight_to_oihw(layout, p.conv, src, oihw.data());
+            std::copy(oihw.begin(), oihw.end(), v.begin());
+        } else {
+            std::copy(src, src + p.count, v.begin());
+        }
+        w.add_f32(prefix + p.name, p.torch_shape, v.data());
+    });
+}
+
 template <class Model>
 void save_weights(Model& model, const std::filesystem::path& path,
                   const std::map<std::string, std::string>& metadata = {}) {
     io::SafetensorsWriter w;
-    nn::visit_parameters(model, [&](const auto& p) {
-        if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
-            w.add_i64(p.name, {}, p.counter);
-            return;
-        }
-        std::vector<float> v(p.count);
-        if (p.kind == nn::ParamKind::conv_weight) {
-            std::vector<std::remove_const_t<std::remove_reference_t<decltype(*p.value)>>> oihw(p.count);
-            ops::conv2d_weight_to_oihw(p.conv, p.value, oihw.data());
-            std::copy(oihw.begin(), oihw.end(), v.begin());
-        } else {
-            std::copy(p.value, p.value + p.count, v.begin());
-        }
-        w.add_f32(p.name, p.torch_shape, v.data());
-    });
+    add_weights(w, model);
     for (const auto& [k, val] : metadata) w.set_metadata(k, val);
     w.write(path);
 }

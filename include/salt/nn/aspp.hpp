@@ -10,8 +10,7 @@
 
 #include "salt/nn/merge.hpp"
 #include "salt/nn/spec.hpp"
-#include "salt/ops/add.hpp"
-#include "salt/ops/concat.hpp"
+#include "salt/core/backend.hpp"
 
 namespace salt::nn {
 
@@ -40,6 +39,8 @@ class ASPP {
     static constexpr std::size_t bytes(int batch) { return aligned_bytes<T>(S.size() * batch); }
 
 public:
+    using scalar_type = T;
+    using backend_type = B;
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = Project::out_shape;
 
@@ -72,9 +73,17 @@ public:
         return Branch0::parameter_count() + Branch1::parameter_count() + Branch2::parameter_count() +
                Branch3::parameter_count() + Pooling::parameter_count() + Project::parameter_count();
     }
+    static constexpr ParamSizes param_sizes() {
+        return Branch0::param_sizes() + Branch1::param_sizes() + Branch2::param_sizes() + Branch3::param_sizes() +
+               Pooling::param_sizes() + Project::param_sizes();
+    }
+    static constexpr OpSet ops_used = Branch0::ops_used | Branch1::ops_used | Branch2::ops_used | Branch3::ops_used |
+                                      Pooling::ops_used | Project::ops_used |
+                                      OpSet{Op::concat_channels_forward, Op::concat_channels_backward, Op::accumulate};
 
-    void init(Rng& rng) {
-        b0_.init(rng), b1_.init(rng), b2_.init(rng), b3_.init(rng), pool_.init(rng), project_.init(rng);
+    void bind(ParamBinder<T>& b) { b0_.bind(b), b1_.bind(b), b2_.bind(b), b3_.bind(b), pool_.bind(b), project_.bind(b); }
+    void init(Rng& rng, HostParams<T>& h) {
+        b0_.init(rng, h), b1_.init(rng, h), b2_.init(rng, h), b3_.init(rng, h), pool_.init(rng, h), project_.init(rng, h);
     }
 
     TensorView<T, out_shape> forward(TensorView<T, In> x, Context<B>& ctx) {
@@ -86,8 +95,8 @@ public:
         auto y4 = pool_.forward(x, ctx);
         auto cat = ctx.template take<T, Cat>(x.batch());
         const std::array<const T*, 5> parts{y0.data(), y1.data(), y2.data(), y3.data(), y4.data()};
-        concat_channels_forward(B{}, In.pixels() * std::size_t(x.batch()), std::span<const int>(channels_),
-                                std::span<const T* const>(parts), cat.data());
+        run<Op::concat_channels_forward>(ctx.device(), In.pixels() * std::size_t(x.batch()),
+                                         std::span<const int>(channels_), std::span<const T* const>(parts), cat.data());
         auto y = project_.forward(cat, ctx);
         if (!ctx.training()) y = compact_to(ctx, mark, y);
         return y;
@@ -100,14 +109,14 @@ public:
         std::array<TensorView<T, Branch>, 5> d;
         for (auto& v : d) v = ctx.template take<T, Branch>(n);
         const std::array<T*, 5> parts{d[0].data(), d[1].data(), d[2].data(), d[3].data(), d[4].data()};
-        concat_channels_backward(B{}, In.pixels() * std::size_t(n), std::span<const int>(channels_), dcat.data(),
-                                 std::span<T* const>(parts));
+        run<Op::concat_channels_backward>(ctx.device(), In.pixels() * std::size_t(n), std::span<const int>(channels_),
+                                          static_cast<const T*>(dcat.data()), std::span<T* const>(parts));
         auto dx = ctx.template take<T, In>(n);
         auto branch = [&](auto& layer, TensorView<T, Branch> g, bool first) {
             const std::size_t m = ctx.workspace.mark();
             auto gx = layer.backward(g, ctx);
-            if (first) std::copy_n(gx.data(), gx.size(), dx.data());
-            else accumulate(B{}, dx.size(), gx.data(), dx.data());
+            if (first) B::copy(ctx.device(), dx.data(), gx.data(), gx.bytes());
+            else run<Op::accumulate>(ctx.device(), dx.size(), static_cast<const T*>(gx.data()), dx.data());
             ctx.workspace.release(m);
         };
         branch(b0_, d[0], true);

@@ -11,13 +11,15 @@
 #include "salt/nn/batch_norm.hpp"
 #include "salt/nn/conv2d.hpp"
 #include "salt/nn/merge.hpp"
-#include "salt/ops/add.hpp"
+#include "salt/core/backend.hpp"
 
 namespace salt::nn {
 
 template <class T, Shape In, int Planes, int Stride, int Dilation, class B>
 class Bottleneck {
 public:
+    using scalar_type = T;
+    using backend_type = B;
     static constexpr int expansion = 4;
     static constexpr int out_channels = Planes * expansion;
     static constexpr bool has_downsample = Stride != 1 || In.c != out_channels;
@@ -38,7 +40,9 @@ private:
     template <Shape S>
     static constexpr std::size_t bytes(int batch) { return aligned_bytes<T>(S.size() * batch); }
     // bn1 + relu1 and bn2 + relu2 as one op each (training), when the backend has it.
-    static constexpr bool fuse_bn_relu = has_bn_relu_train<B, T>;
+    static constexpr bool fuse_bn_relu = BN1::fused_relu;
+    // Conv + BN (+ residual) (+ ReLU) as one op in inference, when the backend has it.
+    static constexpr bool fuse_conv_bn = has_op<B, Op::conv2d_bn_forward_eval>;
 
 public:
     static constexpr Shape in_shape = In;
@@ -52,9 +56,13 @@ public:
         if (has_downsample) k += DownConv::forward_keep(batch, m) + DownBN::forward_keep(batch, m);
         return k;
     }
-    static constexpr std::size_t forward_peak(int batch, Mode) {
-        // Inference compacts only at the end of the block, so its peak is the training keep.
-        return forward_keep(batch, Mode::train);
+    static constexpr std::size_t forward_peak(int batch, Mode m) {
+        if (m == Mode::train) return forward_keep(batch, m);
+        // Inference compacts only at the end of the block. Fused: each conv takes only its output
+        // (h, h2, the identity, out); else every conv and BN output (the BNs keep no statistics).
+        const std::size_t down = has_downsample ? bytes<S3>(batch) : 0;
+        if (fuse_conv_bn) return bytes<S1>(batch) + bytes<S2>(batch) + bytes<S3>(batch) + down;
+        return 2 * (bytes<S1>(batch) + bytes<S2>(batch) + bytes<S3>(batch) + down);
     }
     static constexpr std::size_t backward_peak(int batch) {
         // Main path, compacted after each layer to the block's mark.
@@ -73,15 +81,28 @@ public:
         if (has_downsample) n += DownConv::parameter_count() + DownBN::parameter_count();
         return n;
     }
+    static constexpr ParamSizes param_sizes() {
+        ParamSizes s = Conv1::param_sizes() + BN1::param_sizes() + Conv2::param_sizes() + BN2::param_sizes() +
+                       Conv3::param_sizes() + BN3::param_sizes();
+        if (has_downsample) s += DownConv::param_sizes() + DownBN::param_sizes();
+        return s;
+    }
+    static constexpr OpSet ops_used = Conv1::ops_used | BN1::ops_used | ReLU<T, S1, B>::ops_used |
+                                      OpSet{Op::add_forward, Op::accumulate};
 
-    void init(Rng& rng) {
-        conv1_.init(rng), bn1_.init(rng), conv2_.init(rng), bn2_.init(rng), conv3_.init(rng), bn3_.init(rng);
-        if constexpr (has_downsample) down_conv_.init(rng), down_bn_.init(rng);
+    void bind(ParamBinder<T>& b) {
+        conv1_.bind(b), bn1_.bind(b), conv2_.bind(b), bn2_.bind(b), conv3_.bind(b), bn3_.bind(b);
+        if constexpr (has_downsample) down_conv_.bind(b), down_bn_.bind(b);
+    }
+    void init(Rng& rng, HostParams<T>& h) {
+        conv1_.init(rng, h), bn1_.init(rng, h), conv2_.init(rng, h), bn2_.init(rng, h), conv3_.init(rng, h),
+            bn3_.init(rng, h);
+        if constexpr (has_downsample) down_conv_.init(rng, h), down_bn_.init(rng, h);
     }
 
     TensorView<T, S3> forward(TensorView<const T, In> x, Context<B>& ctx) {
         const std::size_t mark = ctx.workspace.mark();
-        if constexpr (has_conv_bn_eval<B, T>) {
+        if constexpr (fuse_conv_bn) {
             // Inference on a backend with the fused op: each conv runs with its BN (and ReLU, and for
             // conv3 the residual add) in the GEMM's store. Live at most: h, h2, the identity, out
             // (less than the training keep, which forward_peak declares).
@@ -108,9 +129,10 @@ public:
         auto out = bn3_.forward(conv3_.forward(h2, ctx), ctx);
         if constexpr (has_downsample) {
             auto id = down_bn_.forward(down_conv_.forward(x, ctx), ctx);
-            add_forward(B{}, out.size(), out.data(), id.data(), out.data());
+            run<Op::add_forward>(ctx.device(), out.size(), static_cast<const T*>(out.data()),
+                                 static_cast<const T*>(id.data()), out.data());
         } else {
-            add_forward(B{}, out.size(), out.data(), x.data(), out.data());
+            run<Op::add_forward>(ctx.device(), out.size(), static_cast<const T*>(out.data()), x.data(), out.data());
         }
         relu_out_.forward(out, ctx);
         if (!ctx.training()) out = compact_to(ctx, mark, out);
@@ -137,10 +159,10 @@ public:
         if constexpr (has_downsample) {
             const std::size_t skip_mark = ctx.workspace.mark();
             auto ds = down_conv_.backward(down_bn_.backward(g, ctx), ctx);
-            accumulate(B{}, dx.size(), ds.data(), dx.data());
+            run<Op::accumulate>(ctx.device(), dx.size(), static_cast<const T*>(ds.data()), dx.data());
             ctx.workspace.release(skip_mark);
         } else {
-            accumulate(B{}, dx.size(), g.data(), dx.data());
+            run<Op::accumulate>(ctx.device(), dx.size(), static_cast<const T*>(g.data()), dx.data());
         }
         return dx;
     }
@@ -175,9 +197,7 @@ public:
     }
 
 private:
-    struct None {
-        void init(Rng&) {}
-    };
+    struct None {};
     Conv1 conv1_;
     BN1 bn1_;
     ReLU<T, S1, B> relu1_;

@@ -1,12 +1,15 @@
-// salt/nn/context.hpp — what a forward or backward pass runs with: the backend's workspace, the
-// mode (training or inference) and the random generator dropout draws from.
+// salt/nn/context.hpp — what a forward or backward pass runs with: the workspace (and through it
+// the backend device), the mode (training or inference) and the random generator dropout draws
+// its seeds from.
 #pragma once
 
-#include <cstring>
-
+#include "salt/core/backend.hpp"
 #include "salt/core/memory.hpp"
 #include "salt/core/rng.hpp"
 #include "salt/core/tensor.hpp"
+
+#include <stdexcept>
+#include <string>
 
 namespace salt::nn {
 
@@ -14,11 +17,12 @@ enum class Mode { eval, train };
 
 template <class B>
 struct Context {
-    Workspace<typename B::memory>& workspace;
+    Workspace<B>& workspace;
     Mode mode = Mode::eval;
     Rng* rng = nullptr;  // needed only when a Dropout layer runs in training mode
 
     bool training() const { return mode == Mode::train; }
+    typename B::device& device() const { return workspace.device(); }
 
     template <class T, Shape S>
     TensorView<T, S> take(int batch) {
@@ -28,9 +32,9 @@ struct Context {
 
 // Moves a tensor that sits at the top of the workspace down to `mark` and releases everything above
 // it. Containers call this after each child, so a chain of layers needs room for one input, one
-// output and the child's scratch at a time rather than for every intermediate tensor.
-// A tensor that already lies below the mark (a caller's buffer, updated in place by a ReLU, say) is
-// left where it is.
+// output and the child's scratch at a time rather than for every intermediate tensor. The move is
+// the backend's (overlapping) copy. A tensor that already lies below the mark (a caller's buffer,
+// updated in place by a ReLU, say) is left where it is.
 template <class T, Shape S, class B>
 TensorView<T, S> compact_to(Context<B>& ctx, std::size_t mark, TensorView<T, S> top) {
     if (ctx.workspace.below(top.data(), mark)) {
@@ -41,8 +45,17 @@ TensorView<T, S> compact_to(Context<B>& ctx, std::size_t mark, TensorView<T, S> 
     auto& ws = ctx.workspace;
     ws.release(mark);
     T* dst = ws.template take<T>(S.size() * std::size_t(top.batch()));
-    if (dst != top.data()) std::memmove(static_cast<void*>(dst), static_cast<const void*>(top.data()), bytes);
+    if (dst != top.data()) B::copy(ctx.device(), dst, top.data(), bytes);
     return TensorView<T, S>(dst, top.batch());
+}
+
+// A backward pass needs what the training forward saved; after an inference forward it is not
+// there (inference compacts it away, BN saved no statistics), so it is an error, not silently
+// wrong gradients.
+[[noreturn]] inline void backward_without_training_forward(const char* layer) {
+    throw std::logic_error(std::string(layer) +
+                           ": backward() after an inference-mode forward (or with no forward): run forward in "
+                           "training mode (nn::Mode::train) before backward");
 }
 
 }  // namespace salt::nn

@@ -5,12 +5,13 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "salt/core/rng.hpp"
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
 #include "salt/nn/parameter.hpp"
-#include "salt/ops/batch_norm.hpp"
+#include "salt/core/backend.hpp"
 #include "salt/ops/conv2d.hpp"
 
 namespace salt::nn {
@@ -43,14 +44,6 @@ constexpr bool conv2d_kernel_fits() {
 }
 }  // namespace check
 
-// Whether backend B has the fused inference op Conv -> BatchNorm (running statistics) [-> + residual]
-// [-> ReLU] for scalar T (the simd backend does, in fp32; the reference backend does not, so it keeps
-// the separate, exact layer-by-layer path). Found by argument-dependent lookup, like every op.
-template <class B, class T>
-concept has_conv_bn_eval = requires(Shape s, Conv2dParams p, ops::BatchNormParams bp, const T* c, T* m) {
-    conv2d_bn_forward_eval(B{}, s, 1, p, c, c, c, bp, c, c, c, c, c, true, m);
-};
-
 template <class T, Shape In, Conv2dParams P, class B, ConvInit Init = ConvInit::kaiming_normal_fan_out>
 class Conv2d {
     static constexpr bool ok_ = check::conv2d_stride_dilation<P.stride, P.dilation>() &&
@@ -59,65 +52,77 @@ class Conv2d {
                                                           dilated_extent(P.kernel, P.dilation)>();
 
 public:
-    using memory = typename B::memory;
+    using scalar_type = T;
+    using backend_type = B;
     static constexpr Shape in_shape = In;
     // A shape that is always valid, so a failed rule above is the only error the user sees.
     static constexpr Shape out_shape = ok_ ? conv2d_out_shape(In, P) : Shape{1, 1, 1};
     static constexpr Conv2dParams params = P;
     static constexpr bool is_conv2d = true;
+    static constexpr OpSet ops_used{Op::conv2d_forward, Op::conv2d_backward_data, Op::conv2d_backward_params};
 
     static constexpr std::size_t forward_keep(int batch, Mode) { return aligned_bytes<T>(out_shape.size() * batch); }
     static constexpr std::size_t forward_peak(int batch, Mode m) { return forward_keep(batch, m); }
     static constexpr std::size_t backward_peak(int batch) { return aligned_bytes<T>(In.size() * batch); }
     static constexpr std::size_t parameter_count() { return P.weight_count() + (P.bias ? P.out_channels : 0); }
-
-    Conv2d() : weight_(P.weight_count()), weight_grad_(P.weight_count()) {
-        if constexpr (P.bias) {
-            bias_ = Buffer<T, memory>(P.out_channels);
-            bias_grad_ = Buffer<T, memory>(P.out_channels);
-        }
+    static constexpr ParamSizes param_sizes() {
+        return param_sizes_of<T>(ParamSection::decay, P.weight_count()) +
+               (P.bias ? param_sizes_of<T>(ParamSection::no_decay, std::size_t(P.out_channels)) : ParamSizes{});
     }
 
-    void init(Rng& rng) {
+    void bind(ParamBinder<T>& b) {
+        weight_ = b.take(ParamSection::decay, P.weight_count());
+        if constexpr (P.bias) bias_ = b.take(ParamSection::no_decay, std::size_t(P.out_channels));
+    }
+
+    // Draws into the host image of the parameters; the owner uploads it. The draws are the same
+    // whatever the backend's weight layout (element i of the drawn sequence is weight i of the
+    // HWIO layout), so a seed means the same network on every backend.
+    void init(Rng& rng, HostParams<T>& host) {
         const std::size_t n = P.weight_count();
+        std::vector<T> w(n);
         if constexpr (Init == ConvInit::kaiming_normal_fan_out) {
             const double std = std::sqrt(2.0 / double(P.out_channels * P.kernel * P.kernel));
-            for (std::size_t i = 0; i < n; ++i) weight_[i] = T(rng.normal() * std);
-            if constexpr (P.bias) std::fill_n(bias_.data(), P.out_channels, T(0));
+            for (std::size_t i = 0; i < n; ++i) w[i] = T(rng.normal() * std);
+            if constexpr (P.bias) std::fill_n(host.at(bias_.value), P.out_channels, T(0));
         } else {
             const double bound = 1.0 / std::sqrt(double(P.in_channels * P.kernel * P.kernel));
-            for (std::size_t i = 0; i < n; ++i) weight_[i] = T((2.0 * rng.uniform() - 1.0) * bound);
-            if constexpr (P.bias)
-                for (int i = 0; i < P.out_channels; ++i) bias_[i] = T((2.0 * rng.uniform() - 1.0) * bound);
+            for (std::size_t i = 0; i < n; ++i) w[i] = T((2.0 * rng.uniform() - 1.0) * bound);
+            if constexpr (P.bias) {
+                T* b = host.at(bias_.value);
+                for (int i = 0; i < P.out_channels; ++i) b[i] = T((2.0 * rng.uniform() - 1.0) * bound);
+            }
         }
+        ops::conv2d_weight_from_hwio(B::conv_weight_layout, P, w.data(), host.at(weight_.value));
     }
 
     TensorView<T, out_shape> forward(TensorView<const T, In> x, Context<B>& ctx) {
         auto y = ctx.template take<T, out_shape>(x.batch());
-        conv2d_forward(B{}, In, x.batch(), P, x.data(), weight_.data(), P.bias ? bias_.data() : nullptr, y.data());
+        run<Op::conv2d_forward>(ctx.device(), In, x.batch(), P, x.data(), weight(), bias(), y.data());
         saved_x_ = x.data();
+        trained_ = ctx.training();
         return y;
     }
 
-    // Inference only, when has_conv_bn_eval<B, T>: this conv, then `bn` with its running statistics,
-    // then + residual (nullable, the output's shape), then ReLU when `relu`, as one op. Takes only the
-    // output from the workspace (what forward takes).
+    // Inference only, when the backend has Op::conv2d_bn_forward_eval: this conv, then `bn` with its
+    // running statistics, then + residual (nullable, the output's shape), then ReLU when `relu`, as
+    // one op. Takes only the output from the workspace (what forward takes).
     template <class BN>
     TensorView<T, out_shape> forward_bn_eval(TensorView<const T, In> x, Context<B>& ctx, BN& bn, const T* residual,
                                              bool relu) {
         auto y = ctx.template take<T, out_shape>(x.batch());
-        conv2d_bn_forward_eval(B{}, In, x.batch(), P, x.data(), weight_.data(), P.bias ? bias_.data() : nullptr,
-                               bn.params(), bn.gamma(), bn.beta(), bn.running_mean(), bn.running_var(), residual, relu,
-                               y.data());
-        saved_x_ = x.data();
+        run<Op::conv2d_bn_forward_eval>(ctx.device(), In, x.batch(), P, x.data(), weight(), bias(), bn.params(),
+                                        bn.gamma(), bn.beta(), bn.running_mean(), bn.running_var(), residual, relu,
+                                        y.data());
+        trained_ = false;
         return y;
     }
 
     TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
+        if (!trained_) backward_without_training_forward("Conv2d");
         auto dx = ctx.template take<T, In>(dy.batch());
-        conv2d_backward_params(B{}, In, dy.batch(), P, saved_x_, dy.data(), weight_grad_.data(),
-                               P.bias ? bias_grad_.data() : nullptr);
-        conv2d_backward_data(B{}, In, dy.batch(), P, dy.data(), weight_.data(), dx.data());
+        run<Op::conv2d_backward_params>(ctx.device(), In, dy.batch(), P, saved_x_, dy.data(), weight_.grad, bias_.grad);
+        run<Op::conv2d_backward_data>(ctx.device(), In, dy.batch(), P, dy.data(), weight(), dx.data());
         return dx;
     }
 
@@ -130,22 +135,23 @@ public:
     template <class F>
     void visit(const std::string& prefix, F&& f) {
         ParamRef<T> w{join_name(prefix, "weight"), ParamKind::conv_weight,
-                      {P.out_channels, P.in_channels, P.kernel, P.kernel}, weight_.data(), weight_grad_.data(),
+                      {P.out_channels, P.in_channels, P.kernel, P.kernel}, weight_.value, weight_.grad,
                       P.weight_count(), P};
         f(w);
         if constexpr (P.bias) {
-            ParamRef<T> b{join_name(prefix, "bias"), ParamKind::conv_bias, {P.out_channels}, bias_.data(),
-                          bias_grad_.data(), std::size_t(P.out_channels), P};
+            ParamRef<T> b{join_name(prefix, "bias"), ParamKind::conv_bias, {P.out_channels}, bias_.value,
+                          bias_.grad, std::size_t(P.out_channels), P};
             f(b);
         }
     }
 
-    T* weight() { return weight_.data(); }
-    T* bias() { return P.bias ? bias_.data() : nullptr; }
+    T* weight() { return weight_.value; }
+    T* bias() { return P.bias ? bias_.value : nullptr; }
 
 private:
-    Buffer<T, memory> weight_, weight_grad_, bias_, bias_grad_;
+    ParamSlice<T> weight_, bias_;
     const T* saved_x_ = nullptr;
+    bool trained_ = false;
 };
 
 // A dilated ("atrous") 3x3 convolution whose padding equals its rate, so the map keeps its size:

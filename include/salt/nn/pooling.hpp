@@ -7,8 +7,8 @@
 
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
-#include "salt/ops/global_avg_pool.hpp"
-#include "salt/ops/max_pool.hpp"
+#include "salt/core/backend.hpp"
+#include "salt/nn/parameter.hpp"
 
 namespace salt::nn {
 
@@ -33,6 +33,9 @@ class MaxPool2d {
                                 check::pool_window_fits<In.h + 2 * P.padding, In.w + 2 * P.padding, P.kernel>();
 
 public:
+    using scalar_type = T;
+    using backend_type = B;
+    static constexpr OpSet ops_used{Op::max_pool2d_forward, Op::max_pool2d_backward};
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = ok_ ? pool2d_out_shape(In, P) : Shape{1, 1, 1};
     static constexpr std::size_t forward_keep(int batch, Mode m) {
@@ -45,19 +48,24 @@ public:
     static constexpr std::size_t backward_peak(int batch) { return aligned_bytes<T>(In.size() * batch); }
     static constexpr std::size_t parameter_count() { return 0; }
 
-    void init(Rng&) {}
+    static constexpr ParamSizes param_sizes() { return {}; }
+    void bind(ParamBinder<T>&) {}
+    void init(Rng&, HostParams<T>&) {}
     TensorView<T, out_shape> forward(TensorView<const T, In> x, Context<B>& ctx) {
         auto y = ctx.template take<T, out_shape>(x.batch());
         const std::size_t mark = ctx.workspace.mark();
         argmax_ = ctx.workspace.template take<std::int32_t>(out_shape.size() * x.batch());
-        max_pool2d_forward(B{}, In, x.batch(), P, x.data(), y.data(), argmax_);
+        run<Op::max_pool2d_forward>(ctx.device(), In, x.batch(), P, x.data(), y.data(), argmax_);
         // In inference the indices are scratch; in training backward needs them.
+        trained_ = ctx.training();
         if (!ctx.training()) ctx.workspace.release(mark);
         return y;
     }
     TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
+        if (!trained_) backward_without_training_forward("MaxPool2d");
         auto dx = ctx.template take<T, In>(dy.batch());
-        max_pool2d_backward(B{}, In, dy.batch(), P, dy.data(), argmax_, dx.data());
+        run<Op::max_pool2d_backward>(ctx.device(), In, dy.batch(), P, static_cast<const T*>(dy.data()),
+                                     static_cast<const std::int32_t*>(argmax_), dx.data());
         return dx;
     }
     // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.
@@ -71,11 +79,15 @@ public:
 
 private:
     std::int32_t* argmax_ = nullptr;
+    bool trained_ = false;
 };
 
 template <class T, Shape In, class B>
 class GlobalAvgPool {
 public:
+    using scalar_type = T;
+    using backend_type = B;
+    static constexpr OpSet ops_used{Op::global_avg_pool_forward, Op::global_avg_pool_backward};
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = global_pool_out_shape(In);
     static constexpr std::size_t forward_keep(int batch, Mode) { return aligned_bytes<T>(out_shape.size() * batch); }
@@ -83,15 +95,17 @@ public:
     static constexpr std::size_t backward_peak(int batch) { return aligned_bytes<T>(In.size() * batch); }
     static constexpr std::size_t parameter_count() { return 0; }
 
-    void init(Rng&) {}
+    static constexpr ParamSizes param_sizes() { return {}; }
+    void bind(ParamBinder<T>&) {}
+    void init(Rng&, HostParams<T>&) {}
     TensorView<T, out_shape> forward(TensorView<const T, In> x, Context<B>& ctx) {
         auto y = ctx.template take<T, out_shape>(x.batch());
-        global_avg_pool_forward(B{}, In, x.batch(), x.data(), y.data());
+        run<Op::global_avg_pool_forward>(ctx.device(), In, x.batch(), x.data(), y.data());
         return y;
     }
     TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
         auto dx = ctx.template take<T, In>(dy.batch());
-        global_avg_pool_backward(B{}, In, dy.batch(), dy.data(), dx.data());
+        run<Op::global_avg_pool_backward>(ctx.device(), In, dy.batch(), static_cast<const T*>(dy.data()), dx.data());
         return dx;
     }
     // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.

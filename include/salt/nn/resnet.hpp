@@ -87,6 +87,8 @@ class ResNetBackbone {
     static constexpr StagePlan P = plan_for_output_stride(OutputStride);
 
 public:
+    using scalar_type = T;
+    using backend_type = B;
     using Stem = Sequential<T, In, B, spec::conv<In.c, 64, 7, 2, 3>, spec::batch_norm, spec::relu, spec::max_pool<3, 2, 1>>;
     using Layer1 = typename resnet_stage<T, Stem::out_shape, B, 64, Blocks1, P.stride[0], P.first_dilation[0], P.dilation[0]>::type;
     using Layer2 = typename resnet_stage<T, Layer1::out_shape, B, 128, Blocks2, P.stride[1], P.first_dilation[1], P.dilation[1]>::type;
@@ -101,8 +103,17 @@ public:
         return Stem::parameter_count() + Layer1::parameter_count() + Layer2::parameter_count() +
                Layer3::parameter_count() + Layer4::parameter_count();
     }
+    static constexpr ParamSizes param_sizes() {
+        return Stem::param_sizes() + Layer1::param_sizes() + Layer2::param_sizes() + Layer3::param_sizes() +
+               Layer4::param_sizes();
+    }
+    static constexpr OpSet ops_used =
+        Stem::ops_used | Layer1::ops_used | Layer2::ops_used | Layer3::ops_used | Layer4::ops_used;
 
-    void init(Rng& rng) { stem_.init(rng), layer1_.init(rng), layer2_.init(rng), layer3_.init(rng), layer4_.init(rng); }
+    void bind(ParamBinder<T>& b) { stem_.bind(b), layer1_.bind(b), layer2_.bind(b), layer3_.bind(b), layer4_.bind(b); }
+    void init(Rng& rng, HostParams<T>& h) {
+        stem_.init(rng, h), layer1_.init(rng, h), layer2_.init(rng, h), layer3_.init(rng, h), layer4_.init(rng, h);
+    }
 
     template <class F>
     static void describe(const std::string& prefix, F&& f) {

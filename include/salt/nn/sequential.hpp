@@ -16,6 +16,7 @@
 #include "salt/nn/context.hpp"
 #include "salt/nn/batch_norm.hpp"
 #include "salt/nn/conv2d.hpp"
+#include "salt/core/backend.hpp"
 #include "salt/nn/parameter.hpp"
 
 namespace salt::nn {
@@ -45,6 +46,8 @@ class Sequential {
     using layer_t = std::tuple_element_t<I, Layers>;
 
 public:
+    using scalar_type = T;
+    using backend_type = B;
     template <std::size_t I>
     using layer_type = layer_t<I>;
     static constexpr Shape in_shape = In;
@@ -58,13 +61,32 @@ public:
             return (std::size_t(0) + ... + layer_t<I>::forward_keep(batch, m));
         }(std::make_index_sequence<N>{});
     }
+    // Mirrors forward_from: in training every child's keep stays; in inference each child's output is
+    // compacted to the mark, and a Conv -> BN [-> ReLU] run the backend fuses takes only its output.
     static constexpr std::size_t forward_peak(int batch, Mode m) {
         std::size_t peak = 0, below = 0;
+        int skip = 0;
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            ((peak = std::max(peak, below + layer_t<I>::forward_peak(batch, m)),
-              below = (m == Mode::train) ? below + layer_t<I>::forward_keep(batch, m)
-                                         : aligned_bytes<T>(layer_t<I>::out_shape.size() * batch)),
-             ...);
+            (
+                [&] {
+                    if (skip > 0) {
+                        --skip;
+                        return;
+                    }
+                    if constexpr (conv_bn_at<I>()) {
+                        if (m == Mode::eval) {
+                            const std::size_t out = aligned_bytes<T>(layer_t<I>::out_shape.size() * batch);
+                            peak = std::max(peak, below + out);
+                            below = out;
+                            skip = relu_at<I + 2>() ? 2 : 1;
+                            return;
+                        }
+                    }
+                    peak = std::max(peak, below + layer_t<I>::forward_peak(batch, m));
+                    below = (m == Mode::train) ? below + layer_t<I>::forward_keep(batch, m)
+                                               : aligned_bytes<T>(layer_t<I>::out_shape.size() * batch);
+                }(),
+                ...);
         }(std::make_index_sequence<N>{});
         return peak;
     }
@@ -84,9 +106,22 @@ public:
             return (std::size_t(0) + ... + layer_t<I>::parameter_count());
         }(std::make_index_sequence<N>{});
     }
+    static constexpr ParamSizes param_sizes() {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return (ParamSizes{} + ... + layer_t<I>::param_sizes());
+        }(std::make_index_sequence<N>{});
+    }
+    static constexpr OpSet ops_used = [] {
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+            return (OpSet{} | ... | layer_t<I>::ops_used);
+        }(std::make_index_sequence<N>{});
+    }();
 
-    void init(Rng& rng) {
-        std::apply([&](auto&... l) { (l.init(rng), ...); }, layers_);
+    void bind(ParamBinder<T>& b) {
+        std::apply([&](auto&... l) { (l.bind(b), ...); }, layers_);
+    }
+    void init(Rng& rng, HostParams<T>& host) {
+        std::apply([&](auto&... l) { (l.init(rng, host), ...); }, layers_);
     }
 
     // U is T or const T: a chain whose first layer only reads its input (a conv) accepts a const view.
@@ -124,7 +159,7 @@ private:
     // inference they run as one op (with child I+2 too when it is a ReLU).
     template <std::size_t I>
     static constexpr bool conv_bn_at() {
-        if constexpr (I + 1 < N && has_conv_bn_eval<B, T>) {
+        if constexpr (I + 1 < N && has_op<B, Op::conv2d_bn_forward_eval>) {
             return requires { layer_t<I>::is_conv2d; } && requires { layer_t<I + 1>::is_batch_norm; };
         } else {
             return false;
@@ -140,8 +175,8 @@ private:
     // they run as one op, forward and backward.
     template <std::size_t I>
     static constexpr bool bn_relu_at() {
-        if constexpr (I + 1 < N && has_bn_relu_train<B, T>) {
-            return requires { layer_t<I>::is_batch_norm; } && requires { layer_t<I + 1>::is_relu; };
+        if constexpr (I + 1 < N && requires { layer_t<I>::is_batch_norm; }) {
+            return layer_t<I>::fused_relu && requires { layer_t<I + 1>::is_relu; };
         } else {
             return false;
         }

@@ -7,7 +7,8 @@
 
 #include "salt/core/tensor.hpp"
 #include "salt/nn/context.hpp"
-#include "salt/ops/resize_bilinear.hpp"
+#include "salt/core/backend.hpp"
+#include "salt/nn/parameter.hpp"
 
 namespace salt::nn {
 
@@ -16,6 +17,9 @@ class Upsample {
     static_assert(OutH > 0 && OutW > 0, "Upsample: the target height and width must be positive");
 
 public:
+    using scalar_type = T;
+    using backend_type = B;
+    static constexpr OpSet ops_used{Op::resize_bilinear_forward, Op::resize_bilinear_backward};
     static constexpr Shape in_shape = In;
     static constexpr Shape out_shape = resize_out_shape(In, OutH, OutW);
     static constexpr std::size_t forward_keep(int batch, Mode) { return aligned_bytes<T>(out_shape.size() * batch); }
@@ -23,15 +27,18 @@ public:
     static constexpr std::size_t backward_peak(int batch) { return aligned_bytes<T>(In.size() * batch); }
     static constexpr std::size_t parameter_count() { return 0; }
 
-    void init(Rng&) {}
+    static constexpr ParamSizes param_sizes() { return {}; }
+    void bind(ParamBinder<T>&) {}
+    void init(Rng&, HostParams<T>&) {}
     TensorView<T, out_shape> forward(TensorView<const T, In> x, Context<B>& ctx) {
         auto y = ctx.template take<T, out_shape>(x.batch());
-        resize_bilinear_forward(B{}, In, x.batch(), OutH, OutW, AlignCorners, x.data(), y.data());
+        run<Op::resize_bilinear_forward>(ctx.device(), In, x.batch(), OutH, OutW, AlignCorners, x.data(), y.data());
         return y;
     }
     TensorView<T, In> backward(TensorView<T, out_shape> dy, Context<B>& ctx) {
         auto dx = ctx.template take<T, In>(dy.batch());
-        resize_bilinear_backward(B{}, In, dy.batch(), OutH, OutW, AlignCorners, dy.data(), dx.data());
+        run<Op::resize_bilinear_backward>(ctx.device(), In, dy.batch(), OutH, OutW, AlignCorners,
+                                          static_cast<const T*>(dy.data()), dx.data());
         return dx;
     }
     // One summary row: torchvision's module path, the layer's kind, its output shape, its parameters.

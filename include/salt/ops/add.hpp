@@ -8,14 +8,13 @@
 #include <cstddef>
 #include <type_traits>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
 namespace salt::ops {
 
 template <class T>
-void add_forward(backend::reference, std::size_t n, const T* a, const T* b, T* y) {
+void add_forward(std::size_t n, const T* a, const T* b, T* y) {
     if (n == 0) return;
     detail::check_ptr("add_forward", a, "a");
     detail::check_ptr("add_forward", b, "b");
@@ -24,7 +23,7 @@ void add_forward(backend::reference, std::size_t n, const T* a, const T* b, T* y
 }
 
 template <class T>
-void add_backward(backend::reference, std::size_t n, const T* dy, std::type_identity_t<T>* da,
+void add_backward(std::size_t n, const T* dy, std::type_identity_t<T>* da,
                   std::type_identity_t<T>* db) {
     if (n == 0) return;
     detail::check_ptr("add_backward", dy, "dy");
@@ -36,7 +35,7 @@ void add_backward(backend::reference, std::size_t n, const T* dy, std::type_iden
 }
 
 template <class T>
-void accumulate(backend::reference, std::size_t n, const T* src, T* dst) {
+void accumulate(std::size_t n, const T* src, T* dst) {
     if (n == 0) return;
     detail::check_ptr("accumulate", src, "src");
     detail::check_ptr("accumulate", dst, "dst");

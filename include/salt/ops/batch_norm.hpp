@@ -16,16 +16,13 @@
 #include <cstddef>
 #include <vector>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
+#include "salt/core/op_params.hpp"
 #include "salt/ops/detail.hpp"
 
 namespace salt::ops {
 
-struct BatchNormParams {
-    double eps = 1e-5;
-    double momentum = 0.1;
-};
+using salt::BatchNormParams;  // core/op_params.hpp
 
 namespace detail {
 // Values each channel's batch statistics are taken over in training; one value has no variance,
@@ -47,7 +44,7 @@ inline void check_batch_norm(const char* op, Shape s, int batch, const BatchNorm
 }  // namespace detail
 
 template <class T>
-void batch_norm_forward_train(backend::reference, Shape s, int batch, const BatchNormParams& bp, const T* x,
+void batch_norm_forward_train(Shape s, int batch, const BatchNormParams& bp, const T* x,
                               const T* gamma, const T* beta, T* running_mean, T* running_var, T* y, T* saved_mean,
                               T* saved_invstd) {
     constexpr const char* op = "batch_norm_forward_train";
@@ -89,7 +86,7 @@ void batch_norm_forward_train(backend::reference, Shape s, int batch, const Batc
 }
 
 template <class T>
-void batch_norm_forward_eval(backend::reference, Shape s, int batch, const BatchNormParams& bp, const T* x,
+void batch_norm_forward_eval(Shape s, int batch, const BatchNormParams& bp, const T* x,
                              const T* gamma, const T* beta, const T* running_mean, const T* running_var, T* y) {
     constexpr const char* op = "batch_norm_forward_eval";
     detail::check_batch_norm(op, s, batch, &bp);
@@ -118,7 +115,7 @@ void batch_norm_forward_eval(backend::reference, Shape s, int batch, const Batch
 //   dx = invstd / m * (m * g - sum g - xhat * sum(g * xhat)) = gamma * invstd / m * (m*dy - sum dy - xhat * sum(dy*xhat))
 //   dgamma += sum(dy * xhat), dbeta += sum(dy).
 template <class T>
-void batch_norm_backward_train(backend::reference, Shape s, int batch, const T* x, const T* dy, const T* gamma,
+void batch_norm_backward_train(Shape s, int batch, const T* x, const T* dy, const T* gamma,
                                const T* saved_mean, const T* saved_invstd, T* dx, T* dgamma, T* dbeta) {
     constexpr const char* op = "batch_norm_backward_train";
     detail::check_batch_norm(op, s, batch, nullptr);
@@ -155,7 +152,7 @@ void batch_norm_backward_train(backend::reference, Shape s, int batch, const T* 
 
 // Eval mode is an affine map per channel: dx = dy * gamma * invstd, dgamma += sum(dy * xhat), dbeta += sum(dy).
 template <class T>
-void batch_norm_backward_eval(backend::reference, Shape s, int batch, const BatchNormParams& bp, const T* x,
+void batch_norm_backward_eval(Shape s, int batch, const BatchNormParams& bp, const T* x,
                               const T* dy, const T* gamma, const T* running_mean, const T* running_var, T* dx,
                               T* dgamma, T* dbeta) {
     constexpr const char* op = "batch_norm_backward_eval";

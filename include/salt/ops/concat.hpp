@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <span>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
@@ -29,7 +28,7 @@ inline std::size_t check_concat(const char* op, std::span<const int> channels, s
 }  // namespace detail
 
 template <class T>
-void concat_channels_forward(backend::reference, std::size_t rows, std::span<const int> channels,
+void concat_channels_forward(std::size_t rows, std::span<const int> channels,
                              std::span<const T* const> inputs, T* y) {
     constexpr const char* op = "concat_channels_forward";
     const std::size_t total = detail::check_concat(op, channels, inputs.size());
@@ -48,7 +47,7 @@ void concat_channels_forward(backend::reference, std::size_t rows, std::span<con
 }
 
 template <class T>
-void concat_channels_backward(backend::reference, std::size_t rows, std::span<const int> channels, const T* dy,
+void concat_channels_backward(std::size_t rows, std::span<const int> channels, const T* dy,
                               std::span<T* const> dinputs) {
     constexpr const char* op = "concat_channels_backward";
     const std::size_t total = detail::check_concat(op, channels, dinputs.size());

@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "salt/backend/reference/reference.hpp"
+#include "salt/core/backend.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
@@ -41,7 +41,7 @@ inline void check_conv2d(const char* op, Shape in, int batch, const Conv2dParams
 }  // namespace detail
 
 template <class T>
-void conv2d_forward(backend::reference, Shape in, int batch, const Conv2dParams& p, const T* x, const T* w,
+void conv2d_forward(Shape in, int batch, const Conv2dParams& p, const T* x, const T* w,
                     const std::type_identity_t<T>* bias, T* y) {
     constexpr const char* op = "conv2d_forward";
     detail::check_conv2d(op, in, batch, p);
@@ -84,7 +84,7 @@ void conv2d_forward(backend::reference, Shape in, int batch, const Conv2dParams&
 // dx[n, iy, ix, ci] = sum over the (oy, ox, ky, kx) with oy*s - p + ky*d == iy (same for x) of
 // dy[n, oy, ox, co] * w[ky, kx, ci, co]. Computed as a gather per input pixel so dx is written once.
 template <class T>
-void conv2d_backward_data(backend::reference, Shape in, int batch, const Conv2dParams& p, const T* dy, const T* w,
+void conv2d_backward_data(Shape in, int batch, const Conv2dParams& p, const T* dy, const T* w,
                           T* dx) {
     constexpr const char* op = "conv2d_backward_data";
     detail::check_conv2d(op, in, batch, p);
@@ -131,7 +131,7 @@ void conv2d_backward_data(backend::reference, Shape in, int batch, const Conv2dP
 // dw[ky, kx, ci, co] += sum_{n, oy, ox} x[n, oy*s - p + ky*d, ox*s - p + kx*d, ci] * dy[n, oy, ox, co]
 // dbias[co] += sum_{n, oy, ox} dy[n, oy, ox, co]   (when dbias is not null)
 template <class T>
-void conv2d_backward_params(backend::reference, Shape in, int batch, const Conv2dParams& p, const T* x, const T* dy,
+void conv2d_backward_params(Shape in, int batch, const Conv2dParams& p, const T* x, const T* dy,
                             T* dw, std::type_identity_t<T>* dbias) {
     constexpr const char* op = "conv2d_backward_params";
     detail::check_conv2d(op, in, batch, p);
@@ -205,6 +205,47 @@ void conv2d_weight_to_oihw(const Conv2dParams& p, const T* hwio, T* oihw) {
                 for (int kx = 0; kx < k; ++kx)
                     oihw[((std::size_t(co) * cin + ci) * k + ky) * k + kx] =
                         hwio[(std::size_t(ky * k + kx) * cin + ci) * cout + co];
+}
+
+// Offset of weight (co, ci, ky, kx) in a backend's kernel layout: HWIO (the CPU backends: a GEMM
+// over NHWC wants it) or OHWI (cuDNN's NHWC filter format, KRSC).
+inline std::size_t conv2d_weight_offset(WeightLayout l, const Conv2dParams& p, int co, int ci, int ky, int kx) {
+    const std::size_t k = std::size_t(p.kernel), cin = std::size_t(p.in_channels), cout = std::size_t(p.out_channels);
+    if (l == WeightLayout::hwio) return ((std::size_t(ky) * k + std::size_t(kx)) * cin + std::size_t(ci)) * cout + std::size_t(co);
+    return ((std::size_t(co) * k + std::size_t(ky)) * k + std::size_t(kx)) * cin + std::size_t(ci);
+}
+
+// OIHW (files) -> a kernel layout, and back.
+template <class T>
+void conv2d_weight_from_oihw(WeightLayout l, const Conv2dParams& p, const T* oihw, T* out) {
+    detail::check_weight_layout("conv2d_weight_from_oihw", p);
+    const int k = p.kernel;
+    std::size_t i = 0;
+    for (int co = 0; co < p.out_channels; ++co)
+        for (int ci = 0; ci < p.in_channels; ++ci)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx) out[conv2d_weight_offset(l, p, co, ci, ky, kx)] = oihw[i++];
+}
+template <class T>
+void conv2d_weight_to_oihw(WeightLayout l, const Conv2dParams& p, const T* in, T* oihw) {
+    detail::check_weight_layout("conv2d_weight_to_oihw", p);
+    const int k = p.kernel;
+    std::size_t i = 0;
+    for (int co = 0; co < p.out_channels; ++co)
+        for (int ci = 0; ci < p.in_channels; ++ci)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx) oihw[i++] = in[conv2d_weight_offset(l, p, co, ci, ky, kx)];
+}
+// HWIO (how initialisation draws) -> a kernel layout.
+template <class T>
+void conv2d_weight_from_hwio(WeightLayout l, const Conv2dParams& p, const T* hwio, T* out) {
+    const int k = p.kernel;
+    for (int co = 0; co < p.out_channels; ++co)
+        for (int ci = 0; ci < p.in_channels; ++ci)
+            for (int ky = 0; ky < k; ++ky)
+                for (int kx = 0; kx < k; ++kx)
+                    out[conv2d_weight_offset(l, p, co, ci, ky, kx)] =
+                        hwio[conv2d_weight_offset(WeightLayout::hwio, p, co, ci, ky, kx)];
 }
 
 }  // namespace salt::ops

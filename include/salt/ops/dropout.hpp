@@ -1,18 +1,19 @@
-// salt/ops/dropout.hpp — inverted dropout, reference backend.
-//   forward:  for each element, one draw u = rng.uniform() in [0, 1); kept (mask 1) when u >= p.
-//             y = x * mask / (1 - p). p == 0 keeps everything and draws nothing (y = x);
-//             p == 1 drops everything (y = 0, no division by zero) and draws nothing.
-//             p outside [0, 1] (or NaN) throws. y may alias x.
+// salt/ops/dropout.hpp — inverted dropout, reference kernels.
+//   forward:  element i is kept (mask 1) when u_i >= p, where u_i = (counter_u64(seed, i) >> 11)
+//             * 2^-53 is uniform in [0, 1) and depends only on (seed, i) (core/rng.hpp), so every
+//             backend draws the same mask in any order. y = x * mask / (1 - p). p == 0 keeps
+//             everything (y = x); p == 1 drops everything (y = 0, no division by zero). p outside
+//             [0, 1] (or NaN) throws. y may alias x. The layer takes a fresh seed per call from
+//             its generator.
 //   backward: dx = dy * mask / (1 - p) (0 where dropped; all zero when p == 1). dx is OVERWRITTEN
 //             and may alias dy.
-// The mask makes the backward pass independent of the generator; the generator's state after a
-// forward pass depends only on its state before and n (exactly n draws when 0 < p < 1).
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 
-#include "salt/backend/reference/reference.hpp"
+#include "salt/core/hd.hpp"
 #include "salt/core/rng.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
@@ -25,39 +26,32 @@ inline void check_dropout(const char* op, double p) {
 }
 }  // namespace detail
 
+// u_i >= p  <=>  (h >> 11) >= ceil(p * 2^53): the integer form every backend compares with (p * 2^53
+// is exact in double). 0 keeps everything; 2^53 (p == 1) drops everything.
+inline std::uint64_t dropout_keep_threshold(double p) { return std::uint64_t(std::ceil(p * 9007199254740992.0)); }
+SALT_HD inline bool dropout_keeps(std::uint64_t seed, std::uint64_t i, std::uint64_t keep_threshold) {
+    return (counter_u64(seed, i) >> 11) >= keep_threshold;
+}
+
 template <class T>
-void dropout_forward(backend::reference, std::size_t n, double p, salt::Rng& rng, const T* x, T* y,
-                     std::uint8_t* mask) {
+void dropout_forward(std::size_t n, double p, std::uint64_t seed, const T* x, T* y, std::uint8_t* mask) {
     constexpr const char* op = "dropout_forward";
     detail::check_dropout(op, p);
     if (n == 0) return;
     detail::check_ptr(op, x, "x");
     detail::check_ptr(op, y, "y");
     detail::check_ptr(op, mask, "mask");
-    if (p == 0.0) {
-        for (std::size_t i = 0; i < n; ++i) {
-            mask[i] = 1;
-            y[i] = x[i];
-        }
-        return;
-    }
-    if (p == 1.0) {
-        for (std::size_t i = 0; i < n; ++i) {
-            mask[i] = 0;
-            y[i] = T(0);
-        }
-        return;
-    }
-    const T scale = T(1.0 / (1.0 - p));
+    const std::uint64_t k = dropout_keep_threshold(p);
+    const T scale = p < 1.0 ? T(1.0 / (1.0 - p)) : T(0);
     for (std::size_t i = 0; i < n; ++i) {
-        const bool keep = rng.uniform() >= p;
+        const bool keep = dropout_keeps(seed, i, k);
         mask[i] = keep ? 1 : 0;
-        y[i] = keep ? x[i] * scale : T(0);
+        y[i] = keep ? (p == 0.0 ? x[i] : x[i] * scale) : T(0);
     }
 }
 
 template <class T>
-void dropout_backward(backend::reference, std::size_t n, double p, const std::uint8_t* mask, const T* dy, T* dx) {
+void dropout_backward(std::size_t n, double p, const std::uint8_t* mask, const T* dy, T* dx) {
     constexpr const char* op = "dropout_backward";
     detail::check_dropout(op, p);
     if (n == 0) return;

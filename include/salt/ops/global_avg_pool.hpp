@@ -6,14 +6,13 @@
 #include <cstddef>
 #include <vector>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
 namespace salt::ops {
 
 template <class T>
-void global_avg_pool_forward(backend::reference, Shape in, int batch, const T* x, T* y) {
+void global_avg_pool_forward(Shape in, int batch, const T* x, T* y) {
     constexpr const char* op = "global_avg_pool_forward";
     detail::check_shape_batch(op, in, batch);
     detail::check_ptr(op, x, "x");
@@ -32,7 +31,7 @@ void global_avg_pool_forward(backend::reference, Shape in, int batch, const T* x
 }
 
 template <class T>
-void global_avg_pool_backward(backend::reference, Shape in, int batch, const T* dy, T* dx) {
+void global_avg_pool_backward(Shape in, int batch, const T* dy, T* dx) {
     constexpr const char* op = "global_avg_pool_backward";
     detail::check_shape_batch(op, in, batch);
     detail::check_ptr(op, dy, "dy");

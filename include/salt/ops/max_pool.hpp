@@ -13,7 +13,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
@@ -35,7 +34,7 @@ inline void check_pool2d(const char* op, Shape in, int batch, const Pool2dParams
 }  // namespace detail
 
 template <class T>
-void max_pool2d_forward(backend::reference, Shape in, int batch, const Pool2dParams& p, const T* x, T* y,
+void max_pool2d_forward(Shape in, int batch, const Pool2dParams& p, const T* x, T* y,
                         std::int32_t* argmax) {
     constexpr const char* op = "max_pool2d_forward";
     detail::check_pool2d(op, in, batch, p);
@@ -79,7 +78,7 @@ void max_pool2d_forward(backend::reference, Shape in, int batch, const Pool2dPar
 }
 
 template <class T>
-void max_pool2d_backward(backend::reference, Shape in, int batch, const Pool2dParams& p, const T* dy,
+void max_pool2d_backward(Shape in, int batch, const Pool2dParams& p, const T* dy,
                          const std::int32_t* argmax, T* dx) {
     constexpr const char* op = "max_pool2d_backward";
     detail::check_pool2d(op, in, batch, p);

@@ -1,12 +1,20 @@
-// salt/ops/ops.hpp — every reference-backend op (forward and backward). See docs/ops.md.
+// salt/ops/ops.hpp — every reference kernel (forward and backward). See docs/ops.md.
 #pragma once
 
+#include "salt/ops/adam.hpp"
 #include "salt/ops/add.hpp"
 #include "salt/ops/batch_norm.hpp"
 #include "salt/ops/concat.hpp"
 #include "salt/ops/conv2d.hpp"
 #include "salt/ops/dropout.hpp"
+#include "salt/ops/flip_width.hpp"
+#include "salt/ops/crop.hpp"
+#include "salt/ops/axpby.hpp"
+#include "salt/ops/threshold.hpp"
 #include "salt/ops/global_avg_pool.hpp"
+#include "salt/ops/loss_bce_dice.hpp"
+#include "salt/ops/loss_lovasz.hpp"
+#include "salt/ops/mask_stats.hpp"
 #include "salt/ops/max_pool.hpp"
 #include "salt/ops/relu.hpp"
 #include "salt/ops/resize_bilinear.hpp"

@@ -6,14 +6,13 @@
 
 #include <cstddef>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
 namespace salt::ops {
 
 template <class T>
-void relu_forward(backend::reference, std::size_t n, const T* x, T* y) {
+void relu_forward(std::size_t n, const T* x, T* y) {
     if (n == 0) return;
     detail::check_ptr("relu_forward", x, "x");
     detail::check_ptr("relu_forward", y, "y");
@@ -24,7 +23,7 @@ void relu_forward(backend::reference, std::size_t n, const T* x, T* y) {
 }
 
 template <class T>
-void relu_backward(backend::reference, std::size_t n, const T* y, const T* dy, T* dx) {
+void relu_backward(std::size_t n, const T* y, const T* dy, T* dx) {
     if (n == 0) return;
     detail::check_ptr("relu_backward", y, "y");
     detail::check_ptr("relu_backward", dy, "dy");

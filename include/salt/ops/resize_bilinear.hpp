@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <vector>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
@@ -84,7 +83,7 @@ inline void check_resize(const char* op, Shape in, int batch, int out_h, int out
 }  // namespace detail
 
 template <class T>
-void resize_bilinear_forward(backend::reference, Shape in, int batch, int out_h, int out_w, bool align_corners,
+void resize_bilinear_forward(Shape in, int batch, int out_h, int out_w, bool align_corners,
                              const T* x, T* y) {
     constexpr const char* op = "resize_bilinear_forward";
     detail::check_resize(op, in, batch, out_h, out_w);
@@ -115,7 +114,7 @@ void resize_bilinear_forward(backend::reference, Shape in, int batch, int out_h,
 }
 
 template <class T>
-void resize_bilinear_backward(backend::reference, Shape in, int batch, int out_h, int out_w, bool align_corners,
+void resize_bilinear_backward(Shape in, int batch, int out_h, int out_w, bool align_corners,
                               const T* dy, T* dx) {
     constexpr const char* op = "resize_bilinear_backward";
     detail::check_resize(op, in, batch, out_h, out_w);

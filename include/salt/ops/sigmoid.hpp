@@ -7,14 +7,13 @@
 #include <cmath>
 #include <cstddef>
 
-#include "salt/backend/reference/reference.hpp"
 #include "salt/core/shape.hpp"
 #include "salt/ops/detail.hpp"
 
 namespace salt::ops {
 
 template <class T>
-void sigmoid_forward(backend::reference, std::size_t n, const T* x, T* y) {
+void sigmoid_forward(std::size_t n, const T* x, T* y) {
     if (n == 0) return;
     detail::check_ptr("sigmoid_forward", x, "x");
     detail::check_ptr("sigmoid_forward", y, "y");
@@ -30,7 +29,7 @@ void sigmoid_forward(backend::reference, std::size_t n, const T* x, T* y) {
 }
 
 template <class T>
-void sigmoid_backward(backend::reference, std::size_t n, const T* y, const T* dy, T* dx) {
+void sigmoid_backward(std::size_t n, const T* y, const T* dy, T* dx) {
     if (n == 0) return;
     detail::check_ptr("sigmoid_backward", y, "y");
     detail::check_ptr("sigmoid_backward", dy, "dy");

@@ -1,136 +1,133 @@
-// salt/train/inference.hpp — running a trained model on images the way it was trained, and mapping
-// its predictions back exactly: what the trainer's validation, `salt eval` and `salt predict` share.
+// salt/train/inference.hpp — running a model in inference on batches of prepared inputs, on its own
+// backend: inputs go in, the logits of each image's region (or metrics) come out. What the trainer's
+// validation, `salt eval`, `salt predict` and programs embedding salt share.
 //
-// A model is trained on `size` x `size` inputs made from the data set's images by centred
-// reflect-101 padding (or a bilinear resize); the preprocessing — size, fit, normalisation, depth
-// channel — is written into the weights file's metadata, and read back from it here, so a prediction
-// always sees its input prepared exactly as in training.
+// Test-time augmentation (flip): the caller prepares a second input from the *mirrored* image
+// (data::prepare_input(..., mirrored = true): flipped before padding, as training flips); the
+// prediction on it is mirrored back within the image's region and averaged with the plain one. So
+// a left-right symmetric image gets the same prediction with and without TTA.
 #pragma once
 
 #include <algorithm>
-#include <cmath>
-#include <map>
+#include <cstddef>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "salt/data/batch.hpp"
-#include "salt/data/resize.hpp"
-#include "salt/io/image.hpp"
+#include "salt/core/backend.hpp"
+#include "salt/core/op_params.hpp"
+#include "salt/core/tensor.hpp"
+#include "salt/data/preprocess.hpp"
 #include "salt/nn/context.hpp"
 
 namespace salt::train {
 
-// How images become model inputs; saved with the weights.
-struct Preprocess {
-    int size = 128;                         // model input height and width
-    data::Fit fit = data::Fit::pad;         // how an image of another size is brought to `size`
-    bool depth_channel = false;             // a second input plane holding the normalised depth
-    data::Normalisation norm{};             // of [0, 1] pixel values and of depth
+// Kept for programs written against the earlier location.
+using data::Preprocess;
+using data::map_back;
+using data::prepare_input;
 
-    std::map<std::string, std::string> metadata() const {
-        auto f = [](double v) {
-            char b[64];
-            std::snprintf(b, sizeof b, "%.9g", v);
-            return std::string(b);
-        };
-        return {{"salt.pre.size", std::to_string(size)},
-                {"salt.pre.fit", fit == data::Fit::pad ? "pad" : "resize"},
-                {"salt.pre.depth_channel", depth_channel ? "1" : "0"},
-                {"salt.pre.mean", f(norm.mean)},
-                {"salt.pre.std", f(norm.std)},
-                {"salt.pre.depth_mean", f(norm.depth_mean)},
-                {"salt.pre.depth_std", f(norm.depth_std)}};
+template <class Model>
+class Predictor {
+public:
+    using B = typename Model::backend;
+    static constexpr Shape In = Model::in_shape, Out = Model::out_shape;
+    static_assert(Out.c == 1, "Predictor: one output class");
+    static constexpr OpSet ops_needed{Op::crop, Op::flip_width, Op::axpby, Op::mask_stats, Op::sigmoid_forward,
+                                      Op::threshold};
+    static_assert(salt::check::backend_implements<B, ops_needed>());
+
+    // Room for batches of up to max_batch images.
+    Predictor(Model& model, int max_batch)
+        : model_(model),
+          max_batch_(max_batch),
+          ws_(model.device(), Model::workspace_bytes(max_batch, nn::Mode::eval)),
+          input_(model.device(), max_batch),
+          result_(model.device(), Out.pixels() * std::size_t(max_batch)),
+          scratch_(model.device(), Out.pixels() * std::size_t(max_batch)),
+          truth_(model.device(), Out.pixels() * std::size_t(max_batch)),
+          masks_(model.device(), Out.pixels() * std::size_t(max_batch)) {
+        if (max_batch < 1) throw std::invalid_argument("Predictor: max_batch must be at least 1");
     }
 
-    // From weights metadata; `source` names the file in errors.
-    static Preprocess from_metadata(const std::map<std::string, std::string>& m, const std::string& source) {
-        auto get = [&](const char* k) -> const std::string& {
-            const auto it = m.find(k);
-            if (it == m.end())
-                throw std::invalid_argument(source + ": the weights carry no '" + k +
-                                            "' metadata (not written by salt train; the preprocessing is unknown)");
-            return it->second;
-        };
-        Preprocess p;
-        try {
-            p.size = std::stoi(get("salt.pre.size"));
-            p.fit = get("salt.pre.fit") == "resize" ? data::Fit::resize : data::Fit::pad;
-            p.depth_channel = get("salt.pre.depth_channel") == "1";
-            p.norm.mean = std::stof(get("salt.pre.mean"));
-            p.norm.std = std::stof(get("salt.pre.std"));
-            p.norm.depth_mean = std::stof(get("salt.pre.depth_mean"));
-            p.norm.depth_std = std::stof(get("salt.pre.depth_std"));
-        } catch (const std::logic_error& e) {
-            if (dynamic_cast<const std::invalid_argument*>(&e) && std::string(e.what()).find(source) == 0) throw;
-            throw std::invalid_argument(source + ": malformed preprocessing metadata (" + e.what() + ")");
-        }
-        if (p.size < 1 || !(p.norm.std > 0)) throw std::invalid_argument(source + ": malformed preprocessing metadata");
-        return p;
+    Workspace<B>& workspace() { return ws_; }
+
+    // Eval-mode logits of n prepared inputs (host, NHWC, n * In.size()), cropped to `region` of each
+    // output map, kept on the device (logits_device()). With `mirrored` non-empty (the same images prepared
+    // mirrored), the mirrored prediction is flipped back within the region and averaged in.
+    void predict(std::span<const float> inputs, std::span<const float> mirrored, int n, Region region) {
+        if (n < 1 || n > max_batch_)
+            throw std::invalid_argument("Predictor::predict: " + std::to_string(n) + " images, room for 1.." +
+                                        std::to_string(max_batch_));
+        if (inputs.size() != In.size() * std::size_t(n) || (!mirrored.empty() && mirrored.size() != inputs.size()))
+            throw std::invalid_argument("Predictor::predict: the inputs do not hold " + std::to_string(n) + " samples");
+        if (!region.inside(Out.h, Out.w)) throw std::invalid_argument("Predictor::predict: the region is not inside the output");
+        n_ = n, region_ = region;
+        auto& dev = model_.device();
+        const Shape out_shape = Out, reg_shape{region.h, region.w, 1};
+        forward(inputs, n);
+        salt::run<Op::crop>(dev, out_shape, n, region, static_cast<const float*>(last_.data()), result_.data());
+        if (mirrored.empty()) return;
+        forward(mirrored, n);
+        salt::run<Op::crop>(dev, out_shape, n, region, static_cast<const float*>(last_.data()), scratch_.data());
+        // Flipped into truth_, which is free until stats().
+        float* flipped = truth_.data();
+        salt::run<Op::flip_width>(dev, reg_shape, n, static_cast<const float*>(scratch_.data()), flipped);
+        salt::run<Op::axpby>(dev, std::size_t(n) * std::size_t(region.pixels()), 0.5f, static_cast<const float*>(flipped), 0.5f,
+                       result_.data());
     }
+
+    int count() const { return n_; }
+    const Region& region() const { return region_; }
+    // The last run's region logits (n x region.h x region.w) on the device, and on the host.
+    const float* logits_device() const { return result_.data(); }
+    std::vector<float> logits() const {
+        return download<B>(model_.device(), result_.data(), std::size_t(n_) * std::size_t(region_.pixels()));
+    }
+    // sigmoid of the logits, on the host.
+    std::vector<float> probabilities() {
+        const std::size_t m = std::size_t(n_) * std::size_t(region_.pixels());
+        salt::run<Op::sigmoid_forward>(model_.device(), m, static_cast<const float*>(result_.data()), scratch_.data());
+        return download<B>(model_.device(), scratch_.data(), m);
+    }
+    // Masks (logit > threshold_logit), on the host.
+    std::vector<std::uint8_t> masks(float threshold_logit = 0.f) {
+        const std::size_t m = std::size_t(n_) * std::size_t(region_.pixels());
+        auto* mk = reinterpret_cast<std::uint8_t*>(masks_.data());
+        salt::run<Op::threshold>(model_.device(), m, static_cast<const float*>(result_.data()), threshold_logit, mk);
+        return download<B>(model_.device(), mk, m);
+    }
+    // Per-image pixel counts of the last run's prediction against `truth` (host, n x region pixels,
+    // > 0.5 = salt) at each logit threshold: out[image * thresholds + k].
+    std::vector<MaskCounts> stats(std::span<const float> truth, std::span<const double> logit_thresholds) {
+        const std::size_t m = std::size_t(n_) * std::size_t(region_.pixels());
+        if (truth.size() != m) throw std::invalid_argument("Predictor::stats: the truth does not match the region");
+        upload<B>(model_.device(), truth_.data(), truth);
+        std::vector<MaskCounts> out(std::size_t(n_) * logit_thresholds.size());
+        const MapGeometry g{n_, region_.h, region_.w, Region{0, 0, region_.h, region_.w}};
+        salt::run<Op::mask_stats>(model_.device(), g, static_cast<const float*>(result_.data()),
+                            static_cast<const float*>(truth_.data()), logit_thresholds, out.data());
+        return out;
+    }
+
+private:
+    void forward(std::span<const float> inputs, int n) {
+        input_.upload(inputs);
+        ws_.reset();
+        nn::Context<B> ctx{ws_, nn::Mode::eval, nullptr};
+        last_ = model_.forward(TensorView<const float, In>(input_.data(), n), ctx).out;
+    }
+
+    Model& model_;
+    int max_batch_;
+    Workspace<B> ws_;
+    Tensor<float, In, B> input_;
+    Buffer<float, B> result_, scratch_, truth_, masks_;
+    TensorView<float, Out> last_;
+    int n_ = 0;
+    Region region_{};
 };
-
-// One image (w x h, values 0..255) as a model input plane (size x size x channels, NHWC, one sample).
-inline void prepare_input(const io::Image8& image, float depth, const Preprocess& pre, std::span<float> out) {
-    const int S = pre.size, C = pre.depth_channel ? 2 : 1;
-    if (out.size() != std::size_t(S) * S * C) throw std::invalid_argument("prepare_input: output has the wrong size");
-    io::ImageF img(image.width, image.height, 1);
-    for (std::size_t i = 0; i < img.size(); ++i) img.pixels[i] = float(image.pixels[i * std::size_t(image.channels)]) / 255.0f;
-    if (image.width != S || image.height != S) {
-        if (pre.fit == data::Fit::pad && image.width <= S && image.height <= S)
-            img = data::pad(img, data::centred_padding(image.width, image.height, S, S), data::Border::reflect101);
-        else
-            img = data::resize_linear(img, S, S);
-    }
-    const float z = pre.depth_channel ? (depth - pre.norm.depth_mean) / pre.norm.depth_std : 0.f;
-    for (std::size_t p = 0; p < std::size_t(S) * S; ++p) {
-        out[p * std::size_t(C)] = (img.pixels[p] - pre.norm.mean) / pre.norm.std;
-        if (C == 2) out[p * 2 + 1] = z;
-    }
-}
-
-// Logits at the model's size back to an image of w x h: the exact inverse crop of the padding, or a
-// bilinear resize when the image was resized.
-inline std::vector<float> map_back(std::span<const float> logits, const Preprocess& pre, int w, int h) {
-    const int S = pre.size;
-    if (w == S && h == S) return {logits.begin(), logits.end()};
-    io::ImageF m(S, S, 1);
-    std::copy(logits.begin(), logits.end(), m.pixels.begin());
-    io::ImageF r = (pre.fit == data::Fit::pad && w <= S && h <= S)
-                       ? data::unpad(m, data::centred_padding(w, h, S, S))
-                       : data::resize_linear(m, w, h);
-    return std::move(r.pixels);
-}
-
-// Eval-mode logits for a batch of prepared inputs (NHWC, n samples), optionally averaged with the
-// horizontally flipped input's (flipped back): test-time augmentation.
-template <class Model, class B>
-void predict_logits(Model& model, Workspace<typename B::memory>& ws, const float* inputs, int n, bool tta,
-                    float* logits) {
-    constexpr Shape In = Model::in_shape, Out = Model::out_shape;
-    static_assert(Out.c == 1, "predict_logits: one output class");
-    Rng rng(0);
-    nn::Context<B> ctx{ws, nn::Mode::eval, &rng};
-    ws.reset();
-    auto y = model.forward(TensorView<const float, In>(inputs, n), ctx).out;
-    std::copy_n(y.data(), y.size(), logits);
-    if (!tta) return;
-    std::vector<float> flipped(In.size() * std::size_t(n));
-    for (int b = 0; b < n; ++b)
-        for (int r = 0; r < In.h; ++r)
-            for (int x = 0; x < In.w; ++x)
-                for (int c = 0; c < In.c; ++c)
-                    flipped[((std::size_t(b) * In.h + r) * In.w + x) * In.c + c] =
-                        inputs[((std::size_t(b) * In.h + r) * In.w + (In.w - 1 - x)) * In.c + c];
-    ws.reset();
-    auto yf = model.forward(TensorView<const float, In>(flipped.data(), n), ctx).out;
-    for (int b = 0; b < n; ++b)
-        for (int r = 0; r < Out.h; ++r)
-            for (int x = 0; x < Out.w; ++x) {
-                float& dst = logits[(std::size_t(b) * Out.h + r) * Out.w + x];
-                dst = 0.5f * (dst + yf(b, r, Out.w - 1 - x, 0));
-            }
-}
 
 }  // namespace salt::train

@@ -1,12 +1,15 @@
-// salt/train/loss.hpp — segmentation losses computed from logits, with their gradients.
+// salt/train/loss.hpp — the segmentation losses as the trainer uses them, and their host-side
+// entry points.
 //
-// Every loss takes the model's raw logits z (one channel, `batch` images of n = size/batch pixels
-// each, any layout as long as logits and targets agree), the targets t (0/1 masks; BCE also
-// accepts soft targets in [0, 1]) and an optional output span for d loss / d z (empty: value only;
-// otherwise it must have the logits' size and is overwritten, not accumulated). Inputs may be float
-// or double; all arithmetic and every sum is in double, so the float and double entry points give
-// the same loss value for the same (float-representable) inputs, and float gradients are the double
-// gradients rounded once.
+// compute_loss(device, kind, geometry, logits, targets, grad, options) runs the backend's loss op
+// (Op::loss_bce_dice or Op::loss_lovasz) on backend memory, scoring only geometry.region of each map
+// (the image inside the padding); the value comes back to the host. The span functions below run the
+// reference kernels on host arrays: `batch` images of n = size/batch pixels each, all scored (what
+// the tests compare with PyTorch). Semantics and precision: salt/ops/loss_bce_dice.hpp.
+//
+// Every loss takes the model's raw logits z, the targets t (0/1 masks; BCE also accepts soft targets
+// in [0, 1]) and an optional output for d loss / d z (empty: value only; otherwise it must have the
+// logits' size and is overwritten, not accumulated).
 //
 //   bce_with_logits  mean over all pixels of  max(z,0) - z t + log1p(exp(-|z|))   (torch's default
 //                    reduction="mean"); gradient (sigmoid(z) - t) / (batch n). Stable for any |z|.
@@ -24,15 +27,15 @@
 //                    gradient, a subgradient there, does). relu'(0) is taken as 0, as in torch.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
 #include <cstddef>
-#include <cstdint>
-#include <numeric>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <vector>
+
+#include "salt/core/backend.hpp"
+#include "salt/core/op_params.hpp"
+#include "salt/ops/loss_bce_dice.hpp"
+#include "salt/ops/loss_lovasz.hpp"
 
 namespace salt::train {
 
@@ -67,15 +70,8 @@ inline LossKind parse_loss_kind(const std::string& s) {
 
 namespace detail {
 
-// sigmoid(z) without overflow for any z.
-inline double sigmoid(double z) {
-    if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-    const double e = std::exp(z);
-    return e / (1.0 + e);
-}
-
 template <class T>
-std::size_t check_loss_args(const char* who, std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch) {
+MapGeometry check_loss_args(const char* who, std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch) {
     const std::string w = std::string("salt::train::") + who + ": ";
     if (batch <= 0) throw std::invalid_argument(w + "batch must be positive, got " + std::to_string(batch));
     if (t.size() != z.size())
@@ -87,159 +83,62 @@ std::size_t check_loss_args(const char* who, std::span<const T> z, std::span<con
     if (z.empty() || z.size() % std::size_t(batch) != 0)
         throw std::invalid_argument(w + std::to_string(z.size()) + " logits do not split into " + std::to_string(batch) +
                                     " non-empty images");
-    return z.size() / std::size_t(batch);
+    const int n = int(z.size() / std::size_t(batch));
+    return MapGeometry{batch, 1, n, Region{0, 0, 1, n}};
 }
 
-// BCE and Dice in one pass per image, so bce_dice writes each gradient element once (a float
-// gradient is the double value rounded once). A weight of 0 skips that term entirely.
-template <class T>
-double bce_dice_impl(const char* who, std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch,
-                     const LossOptions& o, double w_bce, double w_dice) {
-    check_loss_args(who, z, t, grad, batch);
-    const std::size_t total = z.size();
-    const std::size_t groups = o.dice_reduction == DiceReduction::per_image ? std::size_t(batch) : 1;
-    const std::size_t m = total / groups;
-    const double inv_total = 1.0 / double(total);
-    const double dice_scale = w_dice / double(groups);
-    double bce_sum = 0.0, dice_sum = 0.0;
-    for (std::size_t g = 0; g < groups; ++g) {
-        const std::size_t begin = g * m, end = begin + m;
-        double num = 0.0, den = 1.0, inv_den2 = 0.0;
-        if (w_dice != 0.0) {
-            double inter = 0.0, psum = 0.0, tsum = 0.0;
-            for (std::size_t i = begin; i < end; ++i) {
-                const double p = sigmoid(double(z[i])), y = double(t[i]);
-                inter += p * y;
-                psum += p;
-                tsum += y;
-            }
-            num = 2.0 * inter + o.dice_smooth;
-            den = psum + tsum + o.dice_smooth;
-            inv_den2 = 1.0 / (den * den);
-            dice_sum += 1.0 - num / den;
-        }
-        for (std::size_t i = begin; i < end; ++i) {
-            const double x = double(z[i]), y = double(t[i]);
-            double d = 0.0;
-            if (w_bce != 0.0) {
-                bce_sum += std::max(x, 0.0) - x * y + std::log1p(std::exp(-std::abs(x)));
-                d += w_bce * ((sigmoid(x) - y) * inv_total);
-            }
-            if (w_dice != 0.0) {
-                // d/dp_j [1 - num/den] = -(2 t_j den - num) / den^2;  dp/dz = p (1 - p) = sigmoid(z) sigmoid(-z).
-                const double dp = -(2.0 * y * den - num) * inv_den2;
-                d += dice_scale * (dp * (sigmoid(x) * sigmoid(-x)));
-            }
-            if (!grad.empty()) grad[i] = T(d);
-        }
-    }
-    double loss = 0.0;
-    if (w_bce != 0.0) loss += w_bce * (bce_sum * inv_total);
-    if (w_dice != 0.0) loss += w_dice * (dice_sum / double(groups));
-    return loss;
+inline BceDiceWeights weights(LossKind kind, const LossOptions& o) {
+    BceDiceWeights w;
+    w.dice_smooth = o.dice_smooth;
+    w.dice_per_image = o.dice_reduction == DiceReduction::per_image;
+    w.bce = kind == LossKind::dice ? 0.0 : kind == LossKind::bce ? 1.0 : o.bce_weight;
+    w.dice = kind == LossKind::bce ? 0.0 : kind == LossKind::dice ? 1.0 : o.dice_weight;
+    return w;
 }
 
 template <class T>
-double bce(std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch) {
-    return bce_dice_impl("bce_with_logits", z, t, grad, batch, LossOptions{}, 1.0, 0.0);
-}
-template <class T>
-double dice(std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch, const LossOptions& o) {
-    return bce_dice_impl("soft_dice", z, t, grad, batch, o, 0.0, 1.0);
-}
-
-template <class T>
-double lovasz(std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch) {
-    const std::size_t n = check_loss_args("lovasz_hinge", z, t, grad, batch);
-    std::vector<double> err(n);
-    std::vector<std::uint32_t> order(n);
-    double total = 0.0;
-    for (int b = 0; b < batch; ++b) {
-        const std::size_t off = std::size_t(b) * n;
-        double positives = 0.0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const bool pos = double(t[off + i]) > 0.5;
-            positives += pos ? 1.0 : 0.0;
-            err[i] = pos ? 1.0 - double(z[off + i]) : 1.0 + double(z[off + i]);
-        }
-        std::iota(order.begin(), order.end(), 0u);
-        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t c) {
-            return err[a] > err[c] || (err[a] == err[c] && a < c);
-        });
-        // Walk the sorted errors keeping the running Jaccard loss J_i; g_i = J_i - J_{i-1}, J_{-1} = 0.
-        double seen_pos = 0.0, seen_neg = 0.0, prev_j = 0.0, loss = 0.0;
-        for (std::size_t r = 0; r < n; ++r) {
-            const std::uint32_t i = order[r];
-            const bool pos = double(t[off + i]) > 0.5;
-            (pos ? seen_pos : seen_neg) += 1.0;
-            const double inter = positives - seen_pos;
-            const double uni = positives + seen_neg;  // >= 1 from the first step on
-            const double j = 1.0 - inter / uni;
-            const double g = j - prev_j;
-            prev_j = j;
-            if (err[i] > 0) loss += err[i] * g;
-            if (!grad.empty()) {
-                // e = 1 - z s with s = +1 (positive) / -1 (negative): de/dz = -s.
-                const double d = err[i] > 0 ? (pos ? -g : g) / double(batch) : 0.0;
-                grad[off + i] = T(d);
-            }
-        }
-        total += loss;
-    }
-    return total / double(batch);
-}
-
-template <class T>
-double compute(LossKind kind, std::span<const T> z, std::span<const T> t, std::span<T> grad, int batch,
-               const LossOptions& o) {
-    switch (kind) {
-        case LossKind::bce: return bce(z, t, grad, batch);
-        case LossKind::dice: return dice(z, t, grad, batch, o);
-        case LossKind::bce_dice: return bce_dice_impl("bce_dice", z, t, grad, batch, o, o.bce_weight, o.dice_weight);
-        case LossKind::lovasz: return lovasz(z, t, grad, batch);
-    }
-    throw std::invalid_argument("salt::train::compute_loss: invalid LossKind");
+double compute_host(const char* who, LossKind kind, std::span<const T> z, std::span<const T> t, std::span<T> grad,
+                    int batch, const LossOptions& o) {
+    const MapGeometry g = check_loss_args(who, z, t, grad, batch);
+    T* gp = grad.empty() ? nullptr : grad.data();
+    if (kind == LossKind::lovasz) return ops::loss_lovasz(g, z.data(), t.data(), gp);
+    return ops::loss_bce_dice(g, weights(kind, o), z.data(), t.data(), gp);
 }
 
 }  // namespace detail
 
-// Each returns the loss; `grad` (empty for none) receives d loss / d logits.
-inline double bce_with_logits(std::span<const float> logits, std::span<const float> target, std::span<float> grad, int batch) {
-    return detail::bce(logits, target, grad, batch);
+// On backend memory: the trainer's loss. `grad` (nullable) is overwritten over the whole maps.
+template <class Device, class T>
+double compute_loss(Device& dev, LossKind kind, const MapGeometry& g, const T* logits, const T* targets, T* grad,
+                    const LossOptions& o = {}) {
+    if (kind == LossKind::lovasz) return salt::run<Op::loss_lovasz>(dev, g, logits, targets, grad);
+    return salt::run<Op::loss_bce_dice>(dev, g, detail::weights(kind, o), logits, targets, grad);
 }
-inline double bce_with_logits(std::span<const double> logits, std::span<const double> target, std::span<double> grad, int batch) {
-    return detail::bce(logits, target, grad, batch);
-}
-inline double soft_dice(std::span<const float> logits, std::span<const float> target, std::span<float> grad, int batch,
-                        const LossOptions& o = {}) {
-    return detail::dice(logits, target, grad, batch, o);
-}
-inline double soft_dice(std::span<const double> logits, std::span<const double> target, std::span<double> grad, int batch,
-                        const LossOptions& o = {}) {
-    return detail::dice(logits, target, grad, batch, o);
-}
-inline double bce_dice(std::span<const float> logits, std::span<const float> target, std::span<float> grad, int batch,
-                       const LossOptions& o = {}) {
-    return detail::compute(LossKind::bce_dice, logits, target, grad, batch, o);
-}
-inline double bce_dice(std::span<const double> logits, std::span<const double> target, std::span<double> grad, int batch,
-                       const LossOptions& o = {}) {
-    return detail::compute(LossKind::bce_dice, logits, target, grad, batch, o);
-}
-inline double lovasz_hinge(std::span<const float> logits, std::span<const float> target, std::span<float> grad, int batch) {
-    return detail::lovasz(logits, target, grad, batch);
-}
-inline double lovasz_hinge(std::span<const double> logits, std::span<const double> target, std::span<double> grad, int batch) {
-    return detail::lovasz(logits, target, grad, batch);
-}
+
+// On host arrays (the reference kernels). Each returns the loss; `grad` (empty for none) receives
+// d loss / d logits.
+#define SALT_HOST_LOSS(NAME, KIND, WHO)                                                                              \
+    inline double NAME(std::span<const float> z, std::span<const float> t, std::span<float> g, int batch,             \
+                       const LossOptions& o = {}) {                                                                   \
+        return detail::compute_host(WHO, KIND, z, t, g, batch, o);                                                    \
+    }                                                                                                                 \
+    inline double NAME(std::span<const double> z, std::span<const double> t, std::span<double> g, int batch,          \
+                       const LossOptions& o = {}) {                                                                   \
+        return detail::compute_host(WHO, KIND, z, t, g, batch, o);                                                    \
+    }
+SALT_HOST_LOSS(bce_with_logits, LossKind::bce, "bce_with_logits")
+SALT_HOST_LOSS(soft_dice, LossKind::dice, "soft_dice")
+SALT_HOST_LOSS(bce_dice, LossKind::bce_dice, "bce_dice")
+SALT_HOST_LOSS(lovasz_hinge, LossKind::lovasz, "lovasz_hinge")
+#undef SALT_HOST_LOSS
 
 inline double compute_loss(LossKind kind, std::span<const float> logits, std::span<const float> target,
                            std::span<float> grad, int batch, const LossOptions& o = {}) {
-    return detail::compute(kind, logits, target, grad, batch, o);
+    return detail::compute_host("compute_loss", kind, logits, target, grad, batch, o);
 }
 inline double compute_loss(LossKind kind, std::span<const double> logits, std::span<const double> target,
                            std::span<double> grad, int batch, const LossOptions& o = {}) {
-    return detail::compute(kind, logits, target, grad, batch, o);
+    return detail::compute_host("compute_loss", kind, logits, target, grad, batch, o);
 }
 
 }  // namespace salt::train

@@ -27,24 +27,13 @@
 #include <utility>
 #include <vector>
 
+#include "salt/core/op_params.hpp"
+
 namespace salt::train {
 
 enum class MaskEncoding { binary, probability, logit };
 
-struct MaskCounts {
-    std::int64_t tp = 0, fp = 0, fn = 0, tn = 0;
-
-    std::int64_t intersection() const { return tp; }
-    std::int64_t union_() const { return tp + fp + fn; }
-    std::int64_t predicted() const { return tp + fp; }
-    std::int64_t truth() const { return tp + fn; }
-    std::int64_t pixels() const { return tp + fp + fn + tn; }
-    MaskCounts& operator+=(const MaskCounts& o) {
-        tp += o.tp, fp += o.fp, fn += o.fn, tn += o.tn;
-        return *this;
-    }
-    bool operator==(const MaskCounts&) const = default;
-};
+using salt::MaskCounts;  // core/op_params.hpp: what the backends' Op::mask_stats returns
 
 namespace detail {
 inline double ratio_or_one(std::int64_t num, std::int64_t den) { return den == 0 ? 1.0 : double(num) / double(den); }

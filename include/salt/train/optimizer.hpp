@@ -1,34 +1,22 @@
 // salt/train/optimizer.hpp — Adam and AdamW with PyTorch's semantics, and their saved state.
 //
-// One step, for every trainable parameter p with gradient g (torch.optim.Adam / AdamW, 1.13,
-// amsgrad=False, maximize=False):
-//   k += 1
-//   Adam with weight decay wd:  g = g + wd p              (L2 added to the gradient)
-//   AdamW:                      p = p (1 - lr wd)         (decoupled, before the update)
-//   m = m beta1 + (1 - beta1) g
-//   v = v beta2 + (1 - beta2) g^2
-//   p = p - (lr / (1 - beta1^k)) m / (sqrt(v) / sqrt(1 - beta2^k) + eps)
-// Weight decay applies only to parameters whose ParamRef::decays() is true (conv weights); BN
-// parameters and biases are not decayed (in torch: two parameter groups, one with weight_decay 0).
-// Buffers (running statistics, num_batches_tracked) are not optimised.
+// The update itself is the backend's op (Op::adam_step; exact semantics and precision in
+// salt/ops/adam.hpp). Adam<T, B> holds the step count and the first and second moments m, v in the
+// backend's memory, laid out like the model's parameter store ([decayed | not decayed]), so a step
+// is two op calls and zeroing the gradients one fill. Weight decay applies to the decayed section
+// (conv weights); BN parameters and biases are not decayed (in torch: two parameter groups, one
+// with weight_decay 0). Buffers (running statistics, num_batches_tracked) are not optimised.
 //
-// Precision: the state (m, v) is kept in T. Each element's update follows torch's sequence of
-// tensor ops: every op is evaluated in double and its result rounded to T, with the Python-float
-// scalars (betas, eps, lr / bc1, ...) cast to T first, as torch's CPU kernels do for a T tensor.
-// So Adam<double> reproduces torch in float64 to rounding, and Adam<float> is within an ulp per
-// op of torch in float32 (torch's float kernels may round an op's intermediate product, salt
-// rounds each op once). It is deterministic: elementwise, no reductions, no threads, the result
-// does not depend on the parameter order.
-//
-// State: one step count (all parameters step together) and m, v per parameter. save() writes
-// `<prefix>.step` (I64, shape [1]), `<prefix>.m.<param>` and `<prefix>.v.<param>` (F32 for float,
-// F64 for double) in PyTorch's shapes and layouts (conv weights OIHW, as torch's exp_avg /
-// exp_avg_sq), so a torch state_dict can be converted to it and back by renaming. load() checks
-// that every expected tensor is present with the parameter's shape and a float dtype and that no
-// unknown `<prefix>.*` tensor is there, stages everything and only then replaces the state (a bad
-// file leaves the optimizer unchanged); errors throw OptimizerStateError naming the tensor.
+// State: save() writes `<prefix>.step` (I64, shape [1]), `<prefix>.m.<param>` and `<prefix>.v.<param>`
+// (F32 for float, F64 for double) in PyTorch's shapes and layouts (conv weights OIHW, as torch's
+// exp_avg / exp_avg_sq), so a torch state_dict can be converted to it and back by renaming, and a
+// state saved on one backend loads on another. load() checks that every expected tensor is present
+// with the parameter's shape and a float dtype and that no unknown `<prefix>.*` tensor is there,
+// stages everything and only then replaces the state (a bad file leaves the optimizer unchanged);
+// errors throw OptimizerStateError naming the tensor.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +29,8 @@
 #include <vector>
 
 #include "salt/io/safetensors.hpp"
+#include "salt/core/backend.hpp"
+#include "salt/core/tensor.hpp"
 #include "salt/nn/parameter.hpp"
 #include "salt/ops/conv2d.hpp"
 
@@ -60,30 +50,29 @@ struct AdamOptions {
     bool decoupled = false;  // false: torch.optim.Adam (L2); true: torch.optim.AdamW
 };
 
-template <class T>
+template <class T, class B>
 class Adam {
     static_assert(std::is_floating_point_v<T>, "salt::train::Adam: T must be float or double");
+    static_assert(salt::check::backend_implements<B, OpSet{Op::adam_step}>());
 
 public:
     using value_type = T;
+    using backend = B;
 
-    // The trainable parameters among `params` (buffers are skipped).
-    Adam(std::vector<nn::ParamRef<T>> params, AdamOptions o) : opt_(o) {
-        check_options();
-        for (auto& p : params) {
-            if (!p.trainable() || p.value == nullptr) continue;
-            Slot s;
-            s.m.assign(p.count, T(0));
-            s.v.assign(p.count, T(0));
-            s.ref = std::move(p);
-            slots_.push_back(std::move(s));
-        }
-    }
-    // From any model (visit(f)) or layer (visit(prefix, f)).
+    // The trainable parameters of any module with parameters() (a ParamStore) and visit(...): a
+    // model, or an nn::Standalone layer.
     template <class Module>
-        requires(!std::is_same_v<std::remove_cvref_t<Module>, std::vector<nn::ParamRef<T>>> &&
-                 !std::is_base_of_v<Adam, std::remove_cvref_t<Module>>)
-    Adam(Module& module, AdamOptions o) : Adam(collect(module), o) {}
+        requires(!std::is_base_of_v<Adam, std::remove_cvref_t<Module>>)
+    Adam(Module& module, AdamOptions o)
+        : opt_(o), store_(&module.parameters()), m_(store_->device(), store_->sizes().trainable()),
+          v_(store_->device(), store_->sizes().trainable()) {
+        check_options();
+        nn::visit_parameters(module, [&](const auto& p) {
+            static_assert(std::is_same_v<std::remove_cvref_t<decltype(p)>, nn::ParamRef<T>>,
+                          "salt::train::Adam<T>: the module's parameters are of a different type than T");
+            if (p.trainable() && p.value != nullptr) refs_.push_back(p);
+        });
+    }
 
     const AdamOptions& options() const { return opt_; }
     double lr() const { return opt_.lr; }
@@ -92,87 +81,39 @@ public:
         opt_.lr = lr;
     }
     std::int64_t step_count() const { return step_; }
-    std::size_t parameter_count() const { return slots_.size(); }
-    const nn::ParamRef<T>& parameter(std::size_t i) const { return slots_.at(i).ref; }
-    std::span<const T> exp_avg(std::size_t i) const { return slots_.at(i).m; }
-    std::span<const T> exp_avg_sq(std::size_t i) const { return slots_.at(i).v; }
+    std::size_t parameter_count() const { return refs_.size(); }
+    const nn::ParamRef<T>& parameter(std::size_t i) const { return refs_.at(i); }
+    // The moments of parameter i, copied to the host (kernel layout).
+    std::vector<T> exp_avg(std::size_t i) const { return slice(m_, refs_.at(i)); }
+    std::vector<T> exp_avg_sq(std::size_t i) const { return slice(v_, refs_.at(i)); }
 
-    void zero_grad() {
-        for (auto& s : slots_) std::fill_n(s.ref.grad, s.ref.count, T(0));
-    }
+    void zero_grad() { store_->zero_grad(); }
 
-    // One update from the gradients currently in the parameters.
+    // One update from the gradients currently in the store.
     void step() {
         ++step_;
-        const double lr = opt_.lr, b1 = opt_.beta1, b2 = opt_.beta2, eps = opt_.eps;
-        const double k = double(step_);
-        const double bc1 = 1.0 - std::pow(b1, k);
-        const double bc2 = 1.0 - std::pow(b2, k);
-        const double step_size = lr / bc1;
-        const double bc2_sqrt = std::sqrt(bc2);
-        // Scalars are cast to T as torch does for a T tensor op with a Python-float scalar; every
-        // tensor op's result is rounded to T (no-ops for double).
-        auto r = [](double x) { return double(T(x)); };
-        const double c_b1 = r(b1), c_b2 = r(b2), c_one_b1 = r(1.0 - b1), c_one_b2 = r(1.0 - b2);
-        const double c_bc2_sqrt = r(bc2_sqrt), c_eps = r(eps), c_neg_step = r(-step_size);
-        for (auto& s : slots_) {
-            const bool decay = opt_.weight_decay != 0.0 && s.ref.decays();
-            const bool l2 = decay && !opt_.decoupled;
-            const bool shrink = decay && opt_.decoupled;
-            const double c_wd = r(opt_.weight_decay), c_shrink = r(1.0 - lr * opt_.weight_decay);
-            T* p = s.ref.value;
-            const T* g = s.ref.grad;
-            T* m = s.m.data();
-            T* v = s.v.data();
-            // Elementwise and independent: threads split the elements without changing any result.
-            const long count = long(s.ref.count);
-            if constexpr (std::is_same_v<T, float>) {
-                // The same update in float, vectorised: each single operation below rounds as
-                // r(double op) does (for +, -, *, / and sqrt, rounding the double result to float
-                // gives the correctly rounded float result), and r(x + c*y) with c*y exact in
-                // double is fma(c, y, x). Only v's c*g*g and p's c*m/d differ from the double path
-                // (one rounding more or less), which is within torch's own float arithmetic.
-                const float f_b1 = float(c_b1), f_b2 = float(c_b2), f_ob1 = float(c_one_b1), f_ob2 = float(c_one_b2);
-                const float f_bc2 = float(c_bc2_sqrt), f_eps = float(c_eps), f_step = float(c_neg_step);
-                const float f_wd = float(c_wd), f_shrink = float(c_shrink);
-#pragma omp parallel for simd schedule(static) if (count >= 65536)
-                for (long i = 0; i < count; ++i) {
-                    float pi = p[i], gi = g[i];
-                    if (l2) gi = std::fma(f_wd, pi, gi);
-                    if (shrink) pi = pi * f_shrink;
-                    const float mi = std::fma(f_ob1, gi, m[i] * f_b1);
-                    const float vi = std::fma(f_ob2 * gi, gi, v[i] * f_b2);
-                    const float denom = std::sqrt(vi) / f_bc2 + f_eps;
-                    m[i] = mi;
-                    v[i] = vi;
-                    p[i] = pi + f_step * mi / denom;
-                }
-                continue;
-            }
-#pragma omp parallel for schedule(static) if (count >= 65536)
-            for (long i = 0; i < count; ++i) {
-                double pi = double(p[i]);
-                double gi = double(g[i]);
-                if (l2) gi = r(gi + c_wd * pi);           // grad.add(param, alpha=wd)
-                if (shrink) pi = r(pi * c_shrink);        // param.mul_(1 - lr wd)
-                const double mi = r(r(double(m[i]) * c_b1) + c_one_b1 * gi);        // exp_avg.mul_(b1).add_(g, 1-b1)
-                const double vi = r(r(double(v[i]) * c_b2) + c_one_b2 * gi * gi);   // exp_avg_sq.mul_(b2).addcmul_(g, g, 1-b2)
-                const double denom = r(r(r(std::sqrt(vi)) / c_bc2_sqrt) + c_eps);   // (sqrt(v) / sqrt(bc2)).add_(eps)
-                m[i] = T(mi);
-                v[i] = T(vi);
-                p[i] = T(pi + c_neg_step * mi / denom);  // param.addcdiv_(m, denom, value=-lr/bc1)
-            }
-        }
+        AdamStep s;
+        s.lr = opt_.lr, s.beta1 = opt_.beta1, s.beta2 = opt_.beta2, s.eps = opt_.eps;
+        s.weight_decay = opt_.weight_decay, s.decoupled = opt_.decoupled, s.step = step_;
+        const auto& z = store_->sizes();
+        auto& dev = store_->device();
+        if (z.decay)
+            salt::run<Op::adam_step>(dev, z.decay, s, true, store_->decay_values(), static_cast<const T*>(store_->decay_grads()),
+                               m_.data(), v_.data());
+        if (z.no_decay)
+            salt::run<Op::adam_step>(dev, z.no_decay, s, false, store_->no_decay_values(),
+                               static_cast<const T*>(store_->no_decay_grads()), m_.data() + z.decay, v_.data() + z.decay);
     }
 
     // ---- state ----
     void save(io::SafetensorsWriter& w, const std::string& prefix = "adam") const {
         const std::int64_t k = step_;
         w.add_i64(prefix + ".step", {1}, &k);
+        const auto m = m_.download(), v = v_.download();
         std::vector<T> buf;
-        for (const auto& s : slots_) {
-            add_tensor(w, prefix + ".m." + s.ref.name, s.ref, s.m, buf);
-            add_tensor(w, prefix + ".v." + s.ref.name, s.ref, s.v, buf);
+        for (const auto& r : refs_) {
+            add_tensor(w, prefix + ".m." + r.name, r, m.data() + offset(r), buf);
+            add_tensor(w, prefix + ".v." + r.name, r, v.data() + offset(r), buf);
         }
     }
     void load(const io::SafetensorsFile& f, const std::string& prefix = "adam") {
@@ -187,22 +128,21 @@ public:
         const std::int64_t k = f.to_int64(step_name)[0];
         if (k < 0) throw fail(step_name, "negative step count " + std::to_string(k));
 
-        std::vector<std::pair<std::vector<T>, std::vector<T>>> staged;
-        staged.reserve(slots_.size());
-        for (const auto& s : slots_) {
-            auto m = read_tensor(f, prefix + ".m." + s.ref.name, s.ref, fail);
-            auto v = read_tensor(f, prefix + ".v." + s.ref.name, s.ref, fail);
-            for (std::size_t i = 0; i < v.size(); ++i)
-                if (!(v[i] >= T(0)))
-                    throw fail(prefix + ".v." + s.ref.name, "negative or NaN second moment at index " + std::to_string(i));
-            staged.emplace_back(std::move(m), std::move(v));
+        std::vector<T> m(m_.size(), T(0)), v(v_.size(), T(0));
+        for (const auto& r : refs_) {
+            read_tensor(f, prefix + ".m." + r.name, r, fail, m.data() + offset(r));
+            read_tensor(f, prefix + ".v." + r.name, r, fail, v.data() + offset(r));
+            const T* vr = v.data() + offset(r);
+            for (std::size_t i = 0; i < r.count; ++i)
+                if (!(vr[i] >= T(0)))
+                    throw fail(prefix + ".v." + r.name, "negative or NaN second moment at index " + std::to_string(i));
         }
         // Anything else under the prefix means the file belongs to a different model.
         const std::string pre = prefix + ".";
         std::set<std::string> names{step_name};
-        for (const auto& s : slots_) {
-            names.insert(prefix + ".m." + s.ref.name);
-            names.insert(prefix + ".v." + s.ref.name);
+        for (const auto& r : refs_) {
+            names.insert(prefix + ".m." + r.name);
+            names.insert(prefix + ".v." + r.name);
         }
         for (const auto& t : f.tensors()) {
             if (t.name.compare(0, pre.size(), pre) != 0) continue;
@@ -210,10 +150,8 @@ public:
                 throw fail(t.name, "not a state tensor of this model's parameters (a different model or optimizer?)");
         }
         step_ = k;
-        for (std::size_t i = 0; i < slots_.size(); ++i) {
-            slots_[i].m = std::move(staged[i].first);
-            slots_[i].v = std::move(staged[i].second);
-        }
+        m_.upload(m);
+        v_.upload(v);
     }
     std::vector<std::byte> state_bytes(const std::string& prefix = "adam") const {
         io::SafetensorsWriter w;
@@ -225,20 +163,11 @@ public:
     }
 
 private:
-    struct Slot {
-        nn::ParamRef<T> ref;
-        std::vector<T> m, v;
-    };
-
-    template <class Module>
-    static std::vector<nn::ParamRef<T>> collect(Module& module) {
-        std::vector<nn::ParamRef<T>> out;
-        nn::visit_parameters(module, [&](const auto& p) {
-            static_assert(std::is_same_v<std::remove_cvref_t<decltype(p)>, nn::ParamRef<T>>,
-                          "salt::train::Adam<T>: the module's parameters are of a different type than T");
-            out.push_back(p);
-        });
-        return out;
+    // Where a parameter's moments sit: at its offset in the store's trainable sections.
+    std::size_t offset(const nn::ParamRef<T>& r) const { return std::size_t(r.value - store_->values()); }
+    std::vector<T> slice(const Buffer<T, B>& b, const nn::ParamRef<T>& r) const {
+        const auto all = b.download();
+        return std::vector<T>(all.begin() + std::ptrdiff_t(offset(r)), all.begin() + std::ptrdiff_t(offset(r) + r.count));
     }
 
     void check_options() const {
@@ -250,14 +179,12 @@ private:
         if (!(opt_.weight_decay >= 0.0)) throw bad("weight_decay must be >= 0");
     }
 
-    static bool is_conv_weight(const nn::ParamRef<T>& r) { return r.kind == nn::ParamKind::conv_weight; }
-
-    static void add_tensor(io::SafetensorsWriter& w, const std::string& name, const nn::ParamRef<T>& r,
-                           const std::vector<T>& data, std::vector<T>& buf) {
-        const T* src = data.data();
-        if (is_conv_weight(r)) {
-            buf.resize(data.size());
-            ops::conv2d_weight_to_oihw(r.conv, data.data(), buf.data());
+    static void add_tensor(io::SafetensorsWriter& w, const std::string& name, const nn::ParamRef<T>& r, const T* data,
+                           std::vector<T>& buf) {
+        const T* src = data;
+        if (r.kind == nn::ParamKind::conv_weight) {
+            buf.resize(r.count);
+            ops::conv2d_weight_to_oihw(B::conv_weight_layout, r.conv, data, buf.data());
             src = buf.data();
         }
         if constexpr (std::is_same_v<T, float>) w.add_f32(name, r.torch_shape, src);
@@ -265,8 +192,8 @@ private:
     }
 
     template <class Fail>
-    static std::vector<T> read_tensor(const io::SafetensorsFile& f, const std::string& name, const nn::ParamRef<T>& r,
-                                      Fail& fail) {
+    static void read_tensor(const io::SafetensorsFile& f, const std::string& name, const nn::ParamRef<T>& r, Fail& fail,
+                            T* out) {
         const auto* t = f.find(name);
         if (!t) throw fail(name, "missing (the model has this parameter but the state does not)");
         if (t->shape != r.torch_shape)
@@ -275,32 +202,28 @@ private:
             throw fail(name, "dtype " + std::string(io::dtype_name(t->dtype)) + ", expected F32 or F64");
         const auto d = f.to_double(name);
         std::vector<T> v(d.begin(), d.end());
-        if (is_conv_weight(r)) {
-            std::vector<T> hwio(v.size());
-            ops::conv2d_weight_from_oihw(r.conv, v.data(), hwio.data());
-            v = std::move(hwio);
-        }
-        return v;
+        if (r.kind == nn::ParamKind::conv_weight) ops::conv2d_weight_from_oihw(B::conv_weight_layout, r.conv, v.data(), out);
+        else std::copy(v.begin(), v.end(), out);
     }
 
     AdamOptions opt_;
-    std::vector<Slot> slots_;
+    nn::ParamStore<T, B>* store_;
+    Buffer<T, B> m_, v_;
+    std::vector<nn::ParamRef<T>> refs_;
     std::int64_t step_ = 0;
 };
 
 // torch.optim.AdamW: Adam with decoupled weight decay (set weight_decay; torch's AdamW default is 0.01).
-template <class T>
-class AdamW : public Adam<T> {
+template <class T, class B>
+class AdamW : public Adam<T, B> {
 public:
     static AdamOptions defaults(AdamOptions o) {
         o.decoupled = true;
         return o;
     }
-    AdamW(std::vector<nn::ParamRef<T>> params, AdamOptions o) : Adam<T>(std::move(params), defaults(o)) {}
     template <class Module>
-        requires(!std::is_same_v<std::remove_cvref_t<Module>, std::vector<nn::ParamRef<T>>> &&
-                 !std::is_base_of_v<Adam<T>, std::remove_cvref_t<Module>>)
-    AdamW(Module& module, AdamOptions o) : Adam<T>(module, defaults(o)) {}
+        requires(!std::is_base_of_v<Adam<T, B>, std::remove_cvref_t<Module>>)
+    AdamW(Module& module, AdamOptions o) : Adam<T, B>(module, defaults(o)) {}
 };
 
 }  // namespace salt::train

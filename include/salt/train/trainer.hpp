@@ -2,6 +2,10 @@
 // augmented batches, Adam(W), validation each epoch, best-model checkpoint, early stopping,
 // ReduceLROnPlateau, a CSV log, curves, a progress line — and checkpoints that survive kill -9.
 //
+// It runs on the model's backend (Model::backend): parameters, gradients, Adam's moments and the
+// workspace stay in the backend's memory for the whole run; each step uploads one batch of images
+// and masks and reads back one number, the loss. Validation reads back per-image pixel counts.
+//
 // Reproducibility: the batch order and augmentation are functions of (seed, epoch, sample), and the
 // dropout generator is reseeded from (seed, epoch) at the start of every epoch, so a run resumed
 // from its last end-of-epoch checkpoint retraces exactly the epochs an uninterrupted run would
@@ -57,6 +61,7 @@ struct TrainOptions {
     long max_steps_per_epoch = 0;         // 0 = the whole training split (for smoke tests)
     double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
     bool progress = true;                 // the progress line on stderr
+    bool loss_on_image_only = false;      // score the loss only on the image inside the padding
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
 };
 
@@ -121,15 +126,20 @@ inline void write_curves(const std::filesystem::path& path, const std::vector<Ep
 
 }  // namespace detail
 
-// Trains a Model (a DeepLabV3 instantiation with one class) on backend B.
-template <class Model, class B>
+// Trains a Model (a DeepLabV3 instantiation with one class) on its backend.
+template <class Model>
 class Trainer {
+    using B = typename Model::backend;
     static constexpr Shape In = Model::in_shape, Out = Model::out_shape;
     static_assert(Out.c == 1, "Trainer: binary segmentation needs a model with one class");
     static_assert(In.h == In.w, "Trainer: the model's input must be square");
+    static_assert(salt::check::backend_implements<B, OpSet{Op::adam_step, Op::loss_bce_dice, Op::loss_lovasz,
+                                                           Op::mask_stats}>());
 
 public:
-    Trainer(const data::TgsDataset& ds, TrainOptions opt) : ds_(ds), opt_(std::move(opt)) {
+    // `backend_options` build the model's device (threads, bf16, ...).
+    Trainer(const data::TgsDataset& ds, TrainOptions opt, typename B::options backend_options = {})
+        : ds_(ds), opt_(std::move(opt)), backend_options_(backend_options) {
         if (opt_.batch < 2)
             throw std::invalid_argument("the batch must be at least 2 (BatchNorm in training mode needs more than one "
                                         "value per channel in ASPP's pooling branch)");
@@ -142,7 +152,7 @@ public:
         if (ds_.size > In.h) pre_.fit = data::Fit::resize;
     }
 
-    const Preprocess& preprocess() const { return pre_; }
+    const data::Preprocess& preprocess() const { return pre_; }
 
     TrainResult run() {
         namespace fs = std::filesystem;
@@ -168,12 +178,13 @@ public:
                              std::to_string(opt_.batch));
         pre_.norm = data::compute_normalisation(ds_, train_idx);
 
-        auto model = std::make_unique<Model>(opt_.seed);
+        auto model = std::make_unique<Model>(opt_.seed, backend_options_);
+        auto& dev = model->device();
         AdamOptions aopt;
         aopt.lr = opt_.lr;
         aopt.weight_decay = opt_.weight_decay;
         aopt.decoupled = opt_.decoupled_weight_decay;
-        Adam<float> adam(*model, aopt);
+        Adam<float, B> adam(*model, aopt);
         PlateauOptions popt;
         popt.mode = opt_.monitor == "val_loss" ? PlateauOptions::Mode::min : PlateauOptions::Mode::max;
         popt.factor = opt_.plateau_factor;
@@ -209,9 +220,10 @@ public:
         vo.shuffle = false, vo.drop_last = false, vo.augment = false;
         data::BatchLoader val_loader(ds_, val_idx, vo);
 
-        Workspace<typename B::memory> ws(std::max(Model::workspace_bytes(opt_.batch, nn::Mode::train),
-                                                  Model::workspace_bytes(opt_.batch, nn::Mode::eval)));
-        std::vector<float> dlogits(Out.size() * std::size_t(opt_.batch));
+        Workspace<B> ws(dev, std::max(Model::workspace_bytes(opt_.batch, nn::Mode::train),
+                                      Model::workspace_bytes(opt_.batch, nn::Mode::eval)));
+        Tensor<float, In, B> batch_images(dev, opt_.batch);
+        Tensor<float, Out, B> batch_masks(dev, opt_.batch);
         const auto started = std::chrono::steady_clock::now();
         const std::size_t steps_per_epoch =
             opt_.max_steps_per_epoch > 0 ? std::min<std::size_t>(train_loader.batches_per_epoch(), std::size_t(opt_.max_steps_per_epoch))
@@ -230,11 +242,13 @@ public:
             while (step < steps_per_epoch && train_loader.next(batch)) {
                 ws.reset();
                 adam.zero_grad();
-                auto logits = model->forward(TensorView<const float, In>(batch.images.data(), batch.count), ctx).out;
-                const std::size_t n = logits.size();
-                const double loss = compute_loss(opt_.loss, std::span<const float>(logits.data(), n),
-                                                 std::span<const float>(batch.masks.data(), n),
-                                                 std::span<float>(dlogits.data(), n), batch.count);
+                batch_images.upload(batch.images);
+                batch_masks.upload(batch.masks);
+                auto logits = model->forward(TensorView<const float, In>(batch_images.data(), batch.count), ctx).out;
+                auto dy = ctx.template take<float, Out>(batch.count);
+                const double loss = compute_loss(dev, opt_.loss, geometry(batch.count),
+                                                 static_cast<const float*>(logits.data()),
+                                                 static_cast<const float*>(batch_masks.data()), dy.data());
                 if (!std::isfinite(loss)) {
                     result.failed = true;
                     result.stopped_because = "the loss became " + std::to_string(loss) + " at epoch " + std::to_string(epoch) +
@@ -243,8 +257,6 @@ public:
                     if (opt_.progress) std::fputc('\n', stderr);
                     return result;
                 }
-                auto dy = ctx.template take<float, Out>(batch.count);
-                std::copy_n(dlogits.data(), n, dy.data());
                 model->backward(dy, ctx);
                 adam.step();
                 loss_sum += loss;
@@ -259,7 +271,7 @@ public:
             rec.epoch = epoch;
             rec.lr = adam.lr();
             rec.train_loss = loss_sum / double(std::max<std::size_t>(step, 1));
-            validate(*model, ws, val_loader, rec);
+            validate(*model, ws, batch_images, batch_masks, val_loader, rec);
             rec.seconds = seconds_since(t0);
             rec.images_per_s = double(images) / std::max(train_seconds, 1e-9);
             result.history.push_back(rec);
@@ -328,23 +340,47 @@ private:
         std::fflush(stderr);
     }
 
-    void validate(Model& model, Workspace<typename B::memory>& ws, data::BatchLoader& loader, EpochRecord& rec) {
+    // The loss's maps: the whole output, or only the image inside the padding.
+    MapGeometry geometry(int batch) const {
+        const Region whole{0, 0, Out.h, Out.w};
+        return MapGeometry{batch, Out.h, Out.w,
+                           opt_.loss_on_image_only ? pre_.image_region(ds_.size, ds_.size) : whole};
+    }
+
+    void validate(Model& model, Workspace<B>& ws, Tensor<float, In, B>& images, Tensor<float, Out, B>& masks,
+                  data::BatchLoader& loader, EpochRecord& rec) {
+        auto& dev = model.device();
         loader.start_epoch(0);
         data::Batch batch;
         MetricAccumulator acc;
         double loss_sum = 0;
         std::size_t batches = 0;
-        std::vector<float> logits(Out.size() * std::size_t(opt_.batch));
         const int w = ds_.size, h = ds_.size;
+        const double at_zero[1] = {0.0};
+        std::vector<MaskCounts> counts(std::size_t(opt_.batch));
         while (loader.next(batch)) {
-            predict_logits<Model, B>(model, ws, batch.images.data(), batch.count, false, logits.data());
-            const std::size_t n = Out.size() * std::size_t(batch.count);
-            loss_sum += compute_loss(opt_.loss, std::span<const float>(logits.data(), n),
-                                     std::span<const float>(batch.masks.data(), n), std::span<float>(), batch.count);
+            ws.reset();
+            images.upload(batch.images);
+            masks.upload(batch.masks);
+            nn::Context<B> ctx{ws, nn::Mode::eval, nullptr};
+            auto logits = model.forward(TensorView<const float, In>(images.data(), batch.count), ctx).out;
+            loss_sum += compute_loss(dev, opt_.loss, geometry(batch.count), static_cast<const float*>(logits.data()),
+                                     static_cast<const float*>(masks.data()), static_cast<float*>(nullptr));
             ++batches;
-            // Metrics on the original 101x101 masks, from predictions mapped back exactly.
+            // Metrics on the original 101x101 masks. Padded: the image's region of the prediction
+            // against the padded mask's same region (the original mask), counted on the device.
+            if (pre_.pads(w, h)) {
+                const MapGeometry g{batch.count, Out.h, Out.w, pre_.image_region(w, h)};
+                salt::run<Op::mask_stats>(dev, g, static_cast<const float*>(logits.data()),
+                                          static_cast<const float*>(masks.data()), std::span<const double>(at_zero),
+                                          counts.data());
+                for (int b = 0; b < batch.count; ++b) acc.add(counts[std::size_t(b)]);
+                continue;
+            }
+            // Resized: the logits come back to the host and are resized back onto the image.
+            const auto host = download<B>(dev, logits.data(), logits.size());
             for (int b = 0; b < batch.count; ++b) {
-                const auto back = map_back(std::span<const float>(logits.data() + Out.size() * std::size_t(b), Out.size()), pre_, w, h);
+                const auto back = data::map_back(std::span<const float>(host.data() + Out.size() * std::size_t(b), Out.size()), pre_, w, h);
                 const auto& truth = ds_.samples[batch.indices[std::size_t(b)]].mask;
                 acc.add(std::span<const float>(back), MaskEncoding::logit, std::span<const std::uint8_t>(truth), 1);
             }
@@ -358,17 +394,11 @@ private:
 
     // The checkpoint: the model's tensors under "model.", Adam's state, the plateau schedule, and the
     // trainer's own state (epoch, best, bad epochs, best epoch), written atomically.
-    void save_checkpoint(const std::filesystem::path& path, Model& model, const Adam<float>& adam,
+    void save_checkpoint(const std::filesystem::path& path, Model& model, const Adam<float, B>& adam,
                          const ReduceLROnPlateau& plateau, const TrainResult& result, int epoch, int bad_epochs) const {
         io::SafetensorsWriter w;
-        model.visit([&](const auto& p) {
-            if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
-                w.add_i64("model." + p.name, {}, p.counter);
-                return;
-            }
-            // Kernel layout (HWIO for conv weights): a checkpoint is salt's own, read back by salt.
-            w.add_f32("model." + p.name, {std::int64_t(p.count)}, p.value);
-        });
+        // torchvision's names and layouts, as a weights file: a checkpoint resumes on any backend.
+        models::add_weights(w, model, "model.");
         adam.save(w, "adam");
         plateau.save(w, "plateau");
         const std::int64_t state[4] = {epoch, bad_epochs, result.best_epoch, std::int64_t(opt_.seed)};
@@ -380,7 +410,7 @@ private:
         w.write(path);
     }
 
-    void load_checkpoint(const io::SafetensorsFile& ck, Model& model, Adam<float>& adam, ReduceLROnPlateau& plateau,
+    void load_checkpoint(const io::SafetensorsFile& ck, Model& model, Adam<float, B>& adam, ReduceLROnPlateau& plateau,
                          TrainResult& result, int& epoch, int& bad_epochs) const {
         const auto expect = models::config_metadata<Model>();
         for (const auto& [k, v] : expect) {
@@ -389,15 +419,13 @@ private:
                 throw TrainError(ck.source() + ": the checkpoint was made with " + k + "=" +
                                  (it == ck.metadata().end() ? "?" : it->second) + ", this run has " + v);
         }
-        model.visit([&](const auto& p) {
-            const std::string name = "model." + p.name;
-            if (p.kind == nn::ParamKind::bn_num_batches_tracked) {
-                *p.counter = ck.to_int64(name).at(0);
-                return;
-            }
-            const auto v = ck.to_float(name, {std::int64_t(p.count)});
-            std::copy(v.begin(), v.end(), p.value);
-        });
+        models::LoadOptions lo;
+        lo.prefix = "model.";
+        try {
+            models::load_weights(model, ck, lo);
+        } catch (const models::WeightsError& e) {
+            throw TrainError(std::string(e.what()) + " (a checkpoint written by an older salt cannot be resumed)");
+        }
         adam.load(ck, "adam");
         plateau.load(ck, "plateau");
         const auto st = ck.to_int64("trainer.state");
@@ -426,7 +454,8 @@ private:
 
     const data::TgsDataset& ds_;
     TrainOptions opt_;
-    Preprocess pre_;
+    typename B::options backend_options_;
+    data::Preprocess pre_;
 };
 
 }  // namespace salt::train

@@ -6,18 +6,16 @@
 #include <cstring>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/add.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void add_forward(backend::simd, std::size_t n, const float* a, const float* b, float* y) {
+inline void add_forward(Device& dev, std::size_t n, const float* a, const float* b, float* y) {
     if (n == 0) return;
-    detail::check_ptr("add_forward", a, "a");
-    detail::check_ptr("add_forward", b, "b");
-    detail::check_ptr("add_forward", y, "y");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t s, std::size_t e) {
+    ops::detail::check_ptr("add_forward", a, "a");
+    ops::detail::check_ptr("add_forward", b, "b");
+    ops::detail::check_ptr("add_forward", y, "y");
+    parallel_range(dev, n, [&](std::size_t s, std::size_t e) {
         std::size_t i = s;
         for (; i + kLanes <= e; i += kLanes)
             (vfloat::load_unaligned(a + i) + vfloat::load_unaligned(b + i)).store_unaligned(y + i);
@@ -25,22 +23,20 @@ inline void add_forward(backend::simd, std::size_t n, const float* a, const floa
     });
 }
 
-inline void add_backward(backend::simd, std::size_t n, const float* dy, float* da, float* db) {
+inline void add_backward(Device& dev, std::size_t n, const float* dy, float* da, float* db) {
     if (n == 0) return;
-    detail::check_ptr("add_backward", dy, "dy");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t s, std::size_t e) {
+    ops::detail::check_ptr("add_backward", dy, "dy");
+    parallel_range(dev, n, [&](std::size_t s, std::size_t e) {
         if (da && da != dy) std::memcpy(da + s, dy + s, (e - s) * sizeof(float));
         if (db && db != dy) std::memcpy(db + s, dy + s, (e - s) * sizeof(float));
     });
 }
 
-inline void accumulate(backend::simd, std::size_t n, const float* src, float* dst) {
+inline void accumulate(Device& dev, std::size_t n, const float* src, float* dst) {
     if (n == 0) return;
-    detail::check_ptr("accumulate", src, "src");
-    detail::check_ptr("accumulate", dst, "dst");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t s, std::size_t e) {
+    ops::detail::check_ptr("accumulate", src, "src");
+    ops::detail::check_ptr("accumulate", dst, "dst");
+    parallel_range(dev, n, [&](std::size_t s, std::size_t e) {
         std::size_t i = s;
         for (; i + kLanes <= e; i += kLanes)
             (vfloat::load_unaligned(dst + i) + vfloat::load_unaligned(src + i)).store_unaligned(dst + i);
@@ -48,4 +44,4 @@ inline void accumulate(backend::simd, std::size_t n, const float* src, float* ds
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

@@ -12,20 +12,18 @@
 #include <cstddef>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/batch_norm.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
 namespace simd_bn {
-using namespace backend::simd_kernels;
 
 // y[r, c] = (x[r, c] - sub[c]) * mul[c] + add[c] over all rows, threads over row blocks.
 // With relu, then y = y < 0 ? 0 : y (relu.hpp's expression).
-inline void affine(std::size_t m, int C, const float* x, const float* sub, const float* mul, const float* add,
+inline void affine(Device& dev, std::size_t m, int C, const float* x, const float* sub, const float* mul, const float* add,
                    float* y, bool relu = false) {
     const int blocks = int((m + 63) / 64);
-    parallel_for(blocks, m * C, [&](int b) {
+    parallel_for(dev, blocks, m * C, [&](int b) {
         const std::size_t r0 = std::size_t(b) * 64, r1 = std::min(m, r0 + 64);
         const vfloat zero(0.f);
         for (int c0 = 0; c0 < C; c0 += kLanes) {
@@ -54,10 +52,10 @@ inline vfloat grad_in(const float* dy, const float* y, std::size_t r, int c0, in
 // Per channel: s1 = sum g, s2 = sum g * (x - mean) * invstd (in double), g = grad_in(dy, y): one
 // pass over the rows for both sums (blocks of 64 rows summed in float, added in double, as
 // column_sum).
-inline void grad_sums(std::size_t m, int C, const float* x, const float* dy, const float* mean, const float* invstd,
+inline void grad_sums(Device& dev, std::size_t m, int C, const float* x, const float* dy, const float* mean, const float* invstd,
                       double* s1, double* s2, const float* y = nullptr) {
     const int cb = (C + kLanes - 1) / kLanes;
-    parallel_for(cb, m * C, [&](int b) {
+    parallel_for(dev, cb, m * C, [&](int b) {
         const int c0 = b * kLanes;
         const vfloat mu = load_c(mean, c0, C), is = load_c(invstd, c0, C);
         double a[kLanes] = {}, q[kLanes] = {};
@@ -79,26 +77,25 @@ inline void grad_sums(std::size_t m, int C, const float* x, const float* dy, con
 }
 }  // namespace simd_bn
 
-inline void batch_norm_forward_train_impl(const char* op, Shape s, int batch, const BatchNormParams& bp,
+inline void batch_norm_forward_train_impl(Device& dev, const char* op, Shape s, int batch, const BatchNormParams& bp,
                                           const float* x, const float* gamma, const float* beta, float* running_mean,
                                           float* running_var, float* y, float* saved_mean, float* saved_invstd,
                                           bool relu) {
-    detail::check_batch_norm(op, s, batch, &bp);
-    const std::size_t m = detail::training_values_per_channel(op, s, batch);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, gamma, "gamma");
-    detail::check_ptr(op, beta, "beta");
-    detail::check_ptr(op, running_mean, "running_mean");
-    detail::check_ptr(op, running_var, "running_var");
-    detail::check_ptr(op, y, "y");
-    detail::check_ptr(op, saved_mean, "saved_mean");
-    detail::check_ptr(op, saved_invstd, "saved_invstd");
-    using namespace backend::simd_kernels;
+    ops::detail::check_batch_norm(op, s, batch, &bp);
+    const std::size_t m = ops::detail::training_values_per_channel(op, s, batch);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, gamma, "gamma");
+    ops::detail::check_ptr(op, beta, "beta");
+    ops::detail::check_ptr(op, running_mean, "running_mean");
+    ops::detail::check_ptr(op, running_var, "running_var");
+    ops::detail::check_ptr(op, y, "y");
+    ops::detail::check_ptr(op, saved_mean, "saved_mean");
+    ops::detail::check_ptr(op, saved_invstd, "saved_invstd");
     const int C = s.c;
     const int cb = (C + kLanes - 1) / kLanes;
-    float* mean_f = scratch(std::size_t(C), 0);
-    float* scale = scratch(std::size_t(C), 1);
-    parallel_for(cb, m * C, [&](int b) {
+    float* mean_f = dev.scratch(std::size_t(C), 0);
+    float* scale = dev.scratch(std::size_t(C), 1);
+    parallel_for(dev, cb, m * C, [&](int b) {
         const int c0 = b * kLanes;
         double sum[kLanes], sq[kLanes];
         column_sum(m, [&](std::size_t r) { return load_c(x + r * C, c0, C); }, sum);
@@ -127,77 +124,75 @@ inline void batch_norm_forward_train_impl(const char* op, Shape s, int batch, co
             scale[c] = float(invstd * double(gamma[c]));
         }
     });
-    simd_bn::affine(m, C, x, mean_f, scale, beta, y, relu);
+    simd_bn::affine(dev, m, C, x, mean_f, scale, beta, y, relu);
 }
 
-inline void batch_norm_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+inline void batch_norm_forward_train(Device& dev, Shape s, int batch, const BatchNormParams& bp, const float* x,
                                      const float* gamma, const float* beta, float* running_mean, float* running_var,
                                      float* y, float* saved_mean, float* saved_invstd) {
-    batch_norm_forward_train_impl("batch_norm_forward_train", s, batch, bp, x, gamma, beta, running_mean, running_var,
+    batch_norm_forward_train_impl(dev, "batch_norm_forward_train", s, batch, bp, x, gamma, beta, running_mean, running_var,
                                   y, saved_mean, saved_invstd, false);
 }
 
 // Training BatchNorm followed by a ReLU, one pass for both: y = relu(batch_norm(x)). Same results
 // as batch_norm_forward_train then relu_forward of this backend. Used by the layers (nn/) when the
 // backend has it.
-inline void batch_norm_relu_forward_train(backend::simd, Shape s, int batch, const BatchNormParams& bp,
+inline void batch_norm_relu_forward_train(Device& dev, Shape s, int batch, const BatchNormParams& bp,
                                           const float* x, const float* gamma, const float* beta, float* running_mean,
                                           float* running_var, float* y, float* saved_mean, float* saved_invstd) {
-    batch_norm_forward_train_impl("batch_norm_relu_forward_train", s, batch, bp, x, gamma, beta, running_mean,
+    batch_norm_forward_train_impl(dev, "batch_norm_relu_forward_train", s, batch, bp, x, gamma, beta, running_mean,
                                   running_var, y, saved_mean, saved_invstd, true);
 }
 
-inline void batch_norm_forward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+inline void batch_norm_forward_eval(Device& dev, Shape s, int batch, const BatchNormParams& bp, const float* x,
                                     const float* gamma, const float* beta, const float* running_mean,
                                     const float* running_var, float* y) {
     constexpr const char* op = "batch_norm_forward_eval";
-    detail::check_batch_norm(op, s, batch, &bp);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, gamma, "gamma");
-    detail::check_ptr(op, beta, "beta");
-    detail::check_ptr(op, running_mean, "running_mean");
-    detail::check_ptr(op, running_var, "running_var");
-    detail::check_ptr(op, y, "y");
-    using namespace backend::simd_kernels;
+    ops::detail::check_batch_norm(op, s, batch, &bp);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, gamma, "gamma");
+    ops::detail::check_ptr(op, beta, "beta");
+    ops::detail::check_ptr(op, running_mean, "running_mean");
+    ops::detail::check_ptr(op, running_var, "running_var");
+    ops::detail::check_ptr(op, y, "y");
     const int C = s.c;
-    float* scale = scratch(std::size_t(C), 1);
+    float* scale = dev.scratch(std::size_t(C), 1);
     for (int c = 0; c < C; ++c) {
         const double v = double(running_var[c]) + bp.eps;
-        if (!(v > 0.0)) detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
+        if (!(v > 0.0)) ops::detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
         scale[c] = float(double(gamma[c]) / std::sqrt(v));
     }
-    simd_bn::affine(std::size_t(batch) * s.pixels(), C, x, running_mean, scale, beta, y);
+    simd_bn::affine(dev, std::size_t(batch) * s.pixels(), C, x, running_mean, scale, beta, y);
 }
 
-inline void batch_norm_backward_train_impl(const char* op, Shape s, int batch, const float* x, const float* y,
+inline void batch_norm_backward_train_impl(Device& dev, const char* op, Shape s, int batch, const float* x, const float* y,
                                            const float* dy, const float* gamma, const float* saved_mean,
                                            const float* saved_invstd, float* dx, float* dgamma, float* dbeta) {
-    detail::check_batch_norm(op, s, batch, nullptr);
-    const std::size_t m = detail::training_values_per_channel(op, s, batch);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, gamma, "gamma");
-    detail::check_ptr(op, saved_mean, "saved_mean");
-    detail::check_ptr(op, saved_invstd, "saved_invstd");
-    detail::check_ptr(op, dx, "dx");
-    detail::check_ptr(op, dgamma, "dgamma");
-    detail::check_ptr(op, dbeta, "dbeta");
-    using namespace backend::simd_kernels;
+    ops::detail::check_batch_norm(op, s, batch, nullptr);
+    const std::size_t m = ops::detail::training_values_per_channel(op, s, batch);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, gamma, "gamma");
+    ops::detail::check_ptr(op, saved_mean, "saved_mean");
+    ops::detail::check_ptr(op, saved_invstd, "saved_invstd");
+    ops::detail::check_ptr(op, dx, "dx");
+    ops::detail::check_ptr(op, dgamma, "dgamma");
+    ops::detail::check_ptr(op, dbeta, "dbeta");
     const int C = s.c;
-    double* sums = reinterpret_cast<double*>(scratch(std::size_t(C) * 4, 0));
+    double* sums = reinterpret_cast<double*>(dev.scratch(std::size_t(C) * 4, 0));
     double *s1 = sums, *s2 = sums + C;
-    simd_bn::grad_sums(m, C, x, dy, saved_mean, saved_invstd, s1, s2, y);
+    simd_bn::grad_sums(dev, m, C, x, dy, saved_mean, saved_invstd, s1, s2, y);
     // dx = gamma * invstd * (dy - s1/m - xhat * s2/m), xhat = (x - mean) * invstd
-    float* a = scratch(std::size_t(C), 1);
-    float* b = scratch(std::size_t(C), 2);
-    float* q = scratch(std::size_t(C), 3);
+    float* a = dev.scratch(std::size_t(C), 1);
+    float* b = dev.scratch(std::size_t(C), 2);
+    float* q = dev.scratch(std::size_t(C), 3);
     for (int c = 0; c < C; ++c) {
         a[c] = float(double(gamma[c]) * double(saved_invstd[c]));
         b[c] = float(s1[c] / double(m));
         q[c] = float(s2[c] / double(m) * double(saved_invstd[c]));
     }
     const int blocks = int((m + 63) / 64);
-    parallel_for(blocks, m * C, [&](int blk) {
+    parallel_for(dev, blocks, m * C, [&](int blk) {
         const std::size_t r0 = std::size_t(blk) * 64, r1 = std::min(m, r0 + 64);
         for (int c0 = 0; c0 < C; c0 += kLanes) {
             const vfloat av = load_c(a, c0, C), bv = load_c(b, c0, C), qv = load_c(q, c0, C),
@@ -214,57 +209,56 @@ inline void batch_norm_backward_train_impl(const char* op, Shape s, int batch, c
     }
 }
 
-inline void batch_norm_backward_train(backend::simd, Shape s, int batch, const float* x, const float* dy,
+inline void batch_norm_backward_train(Device& dev, Shape s, int batch, const float* x, const float* dy,
                                       const float* gamma, const float* saved_mean, const float* saved_invstd,
                                       float* dx, float* dgamma, float* dbeta) {
-    batch_norm_backward_train_impl("batch_norm_backward_train", s, batch, x, nullptr, dy, gamma, saved_mean,
+    batch_norm_backward_train_impl(dev, "batch_norm_backward_train", s, batch, x, nullptr, dy, gamma, saved_mean,
                                    saved_invstd, dx, dgamma, dbeta);
 }
 
 // Backward of batch_norm_relu_forward_train: y is its output (the ReLU's), dy the gradient of y.
 // The same as relu_backward then batch_norm_backward_train of this backend, in one pass less and
 // without overwriting dy. dx may alias dy.
-inline void batch_norm_relu_backward_train(backend::simd, Shape s, int batch, const float* x, const float* y,
+inline void batch_norm_relu_backward_train(Device& dev, Shape s, int batch, const float* x, const float* y,
                                            const float* dy, const float* gamma, const float* saved_mean,
                                            const float* saved_invstd, float* dx, float* dgamma, float* dbeta) {
-    detail::check_ptr("batch_norm_relu_backward_train", y, "y");
-    batch_norm_backward_train_impl("batch_norm_relu_backward_train", s, batch, x, y, dy, gamma, saved_mean,
+    ops::detail::check_ptr("batch_norm_relu_backward_train", y, "y");
+    batch_norm_backward_train_impl(dev, "batch_norm_relu_backward_train", s, batch, x, y, dy, gamma, saved_mean,
                                    saved_invstd, dx, dgamma, dbeta);
 }
 
-inline void batch_norm_backward_eval(backend::simd, Shape s, int batch, const BatchNormParams& bp, const float* x,
+inline void batch_norm_backward_eval(Device& dev, Shape s, int batch, const BatchNormParams& bp, const float* x,
                                      const float* dy, const float* gamma, const float* running_mean,
                                      const float* running_var, float* dx, float* dgamma, float* dbeta) {
     constexpr const char* op = "batch_norm_backward_eval";
-    detail::check_batch_norm(op, s, batch, &bp);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, gamma, "gamma");
-    detail::check_ptr(op, running_mean, "running_mean");
-    detail::check_ptr(op, running_var, "running_var");
-    detail::check_ptr(op, dx, "dx");
-    detail::check_ptr(op, dgamma, "dgamma");
-    detail::check_ptr(op, dbeta, "dbeta");
-    using namespace backend::simd_kernels;
+    ops::detail::check_batch_norm(op, s, batch, &bp);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, gamma, "gamma");
+    ops::detail::check_ptr(op, running_mean, "running_mean");
+    ops::detail::check_ptr(op, running_var, "running_var");
+    ops::detail::check_ptr(op, dx, "dx");
+    ops::detail::check_ptr(op, dgamma, "dgamma");
+    ops::detail::check_ptr(op, dbeta, "dbeta");
     const int C = s.c;
     const std::size_t m = std::size_t(batch) * s.pixels();
-    float* invstd = scratch(std::size_t(C), 1);
-    float* a = scratch(std::size_t(C), 2);
-    float* zero = scratch(std::size_t(C), 3);
+    float* invstd = dev.scratch(std::size_t(C), 1);
+    float* a = dev.scratch(std::size_t(C), 2);
+    float* zero = dev.scratch(std::size_t(C), 3);
     for (int c = 0; c < C; ++c) {
         const double v = double(running_var[c]) + bp.eps;
-        if (!(v > 0.0)) detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
+        if (!(v > 0.0)) ops::detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
         invstd[c] = float(1.0 / std::sqrt(v));
         a[c] = float(double(gamma[c]) / std::sqrt(v));
         zero[c] = 0.f;
     }
-    double* sums = reinterpret_cast<double*>(scratch(std::size_t(C) * 4, 0));
-    simd_bn::grad_sums(m, C, x, dy, running_mean, invstd, sums, sums + C);
-    simd_bn::affine(m, C, dy, zero, a, zero, dx);
+    double* sums = reinterpret_cast<double*>(dev.scratch(std::size_t(C) * 4, 0));
+    simd_bn::grad_sums(dev, m, C, x, dy, running_mean, invstd, sums, sums + C);
+    simd_bn::affine(dev, m, C, dy, zero, a, zero, dx);
     for (int c = 0; c < C; ++c) {
         dgamma[c] = float(double(dgamma[c]) + sums[C + c]);
         dbeta[c] = float(double(dbeta[c]) + sums[c]);
     }
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

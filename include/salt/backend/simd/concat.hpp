@@ -7,21 +7,19 @@
 #include <span>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/concat.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void concat_channels_forward(backend::simd, std::size_t rows, std::span<const int> channels,
+inline void concat_channels_forward(Device& dev, std::size_t rows, std::span<const int> channels,
                                     std::span<const float* const> inputs, float* y) {
     constexpr const char* op = "concat_channels_forward";
-    const std::size_t total = detail::check_concat(op, channels, inputs.size());
+    const std::size_t total = ops::detail::check_concat(op, channels, inputs.size());
     if (rows == 0) return;
-    detail::check_ptr(op, y, "y");
+    ops::detail::check_ptr(op, y, "y");
     for (std::size_t i = 0; i < inputs.size(); ++i)
-        if (!inputs[i]) detail::fail(op, "input ", i, " is null");
-    using namespace backend::simd_kernels;
-    parallel_for(int(rows), rows * total, [&](int r) {
+        if (!inputs[i]) ops::detail::fail(op, "input ", i, " is null");
+    parallel_for(dev, int(rows), rows * total, [&](int r) {
         std::size_t off = 0;
         for (std::size_t i = 0; i < inputs.size(); ++i) {
             const std::size_t ci = std::size_t(channels[i]);
@@ -31,14 +29,13 @@ inline void concat_channels_forward(backend::simd, std::size_t rows, std::span<c
     });
 }
 
-inline void concat_channels_backward(backend::simd, std::size_t rows, std::span<const int> channels,
+inline void concat_channels_backward(Device& dev, std::size_t rows, std::span<const int> channels,
                                      const float* dy, std::span<float* const> dinputs) {
     constexpr const char* op = "concat_channels_backward";
-    const std::size_t total = detail::check_concat(op, channels, dinputs.size());
+    const std::size_t total = ops::detail::check_concat(op, channels, dinputs.size());
     if (rows == 0) return;
-    detail::check_ptr(op, dy, "dy");
-    using namespace backend::simd_kernels;
-    parallel_for(int(rows), rows * total, [&](int r) {
+    ops::detail::check_ptr(op, dy, "dy");
+    parallel_for(dev, int(rows), rows * total, [&](int r) {
         std::size_t off = 0;
         for (std::size_t i = 0; i < dinputs.size(); ++i) {
             const std::size_t ci = std::size_t(channels[i]);
@@ -49,4 +46,4 @@ inline void concat_channels_backward(backend::simd, std::size_t rows, std::span<
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

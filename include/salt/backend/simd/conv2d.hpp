@@ -25,11 +25,10 @@
 
 #include "salt/backend/simd/detail.hpp"
 #include "salt/backend/simd/gemm.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/batch_norm.hpp"
 #include "salt/ops/conv2d.hpp"
 
-namespace salt::backend {
+namespace salt::backend::simd {
 
 // Which taps of a convolution can touch a real input pixel. A tap (ky, kx) is live when some output
 // row reads a real input row through ky and some output column a real input column through kx.
@@ -70,10 +69,6 @@ constexpr LiveTaps conv2d_live_taps(Shape in, Conv2dParams p) {
     }
     return t;
 }
-
-}  // namespace salt::backend
-
-namespace salt::backend::simd_kernels {
 
 inline constexpr int kMaxKernel = 8;  // larger kernels go to the reference backend
 
@@ -402,7 +397,7 @@ struct ConvWgradA {
 
 // The forward conv as one GEMM per padding-free region (see TapRuns, plan_regions). Returns false
 // (nothing done) when it does not pay.
-inline bool conv2d_forward_regions(const ConvGeom& g, int batch, const float* x, const float* w, const float* bias,
+inline bool conv2d_forward_regions(Device& dev, const ConvGeom& g, int batch, const float* x, const float* w, const float* bias,
                                    float* y, const Epilogue* ep) {
     const TapRuns rows = tap_runs(g.H, g.OH, g.k, g.s, g.p, g.d), cols = tap_runs(g.W, g.OW, g.k, g.s, g.p, g.d);
     TapRuns use_cols;
@@ -414,7 +409,7 @@ inline bool conv2d_forward_regions(const ConvGeom& g, int batch, const float* x,
             r.ox0 = use_cols.begin[b], r.RW = use_cols.end[b] - use_cols.begin[b];
             keep_taps(g, rows.mask[a], use_cols.mask[b], r);
             const int M = batch * r.RH * r.RW, K = r.ntaps * r.C;
-            gemm_rows(M, r.CO, K, ConvFwdA{&r, x}, ConvFwdB{&r, w}, y, RegionRows{&r}, false, bias, ep);
+            gemm_rows(dev, M, r.CO, K, ConvFwdA{&r, x}, ConvFwdB{&r, w}, y, RegionRows{&r}, false, bias, ep);
         }
     return true;
 }
@@ -423,7 +418,7 @@ inline bool conv2d_forward_regions(const ConvGeom& g, int batch, const float* x,
 // pixels that receive from the same set of taps (tap_runs_input) form a region whose GEMM has only
 // those taps in K. Every input pixel is in exactly one region and is overwritten (a region with no
 // tap gets zeros). Returns false (nothing done) when it does not pay.
-inline bool conv2d_backward_data_regions(const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
+inline bool conv2d_backward_data_regions(Device& dev, const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
     if (g.s != 1) return false;
     const TapRuns rows = tap_runs_input(g.H, g.OH, g.k, g.p, g.d), cols = tap_runs_input(g.W, g.OW, g.k, g.p, g.d);
     TapRuns use_cols;
@@ -435,7 +430,7 @@ inline bool conv2d_backward_data_regions(const ConvGeom& g, int batch, const flo
             r.ix0 = use_cols.begin[b], r.IRW = use_cols.end[b] - use_cols.begin[b];
             keep_taps(g, rows.mask[a], use_cols.mask[b], r);
             const int M = batch * r.IRH * r.IRW, K = r.ntaps * r.CO;
-            gemm_rows(M, r.C, K, ConvBwdDataA{&r, dy}, ConvBwdDataB{&r, w}, dx, InputRegionRows{&r}, false);
+            gemm_rows(dev, M, r.C, K, ConvBwdDataA{&r, dy}, ConvBwdDataB{&r, w}, dx, InputRegionRows{&r}, false);
         }
     return true;
 }
@@ -458,27 +453,27 @@ inline TapRect tap_rect(const ConvGeom& g, int t) {
     return r;
 }
 
-inline void conv2d_forward_impl(Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
+inline void conv2d_forward_impl(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
                                 const float* bias, float* y, bool prune, const Epilogue* ep = nullptr) {
     const ConvGeom g(in, p, prune);
     const int M = batch * g.OH * g.OW, N = g.CO, K = g.ntaps * g.C;
     const float* b = bias;  // as the reference: a non-null bias is added whatever p.bias says
-    if (prune && !g.dense_1x1 && conv2d_forward_regions(g, batch, x, w, b, y, ep)) return;
+    if (prune && !g.dense_1x1 && conv2d_forward_regions(dev, g, batch, x, w, b, y, ep)) return;
     if (g.dense_1x1) {
-        gemm(M, N, K, DenseA{x, g.C}, DenseB{w, g.CO}, y, g.CO, false, b, ep);
+        gemm(dev, M, N, K, DenseA{x, g.C}, DenseB{w, g.CO}, y, g.CO, false, b, ep);
     } else if (g.ntaps == g.k * g.k) {
-        gemm(M, N, K, ConvFwdA{&g, x}, DenseB{w, g.CO}, y, g.CO, false, b, ep);
+        gemm(dev, M, N, K, ConvFwdA{&g, x}, DenseB{w, g.CO}, y, g.CO, false, b, ep);
     } else {
-        gemm(M, N, K, ConvFwdA{&g, x}, ConvFwdB{&g, w}, y, g.CO, false, b, ep);
+        gemm(dev, M, N, K, ConvFwdA{&g, x}, ConvFwdB{&g, w}, y, g.CO, false, b, ep);
     }
 }
 
 // Data gradient for very few input channels (the stem's single grey channel): N = Cin would fill a
 // fraction of a register strip, so compute each dx element as dot products over Cout (contiguous
 // in both dy and the HWIO weights), threads over input rows.
-inline void conv2d_backward_data_small_cin(const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
+inline void conv2d_backward_data_small_cin(Device& dev, const ConvGeom& g, int batch, const float* dy, const float* w, float* dx) {
     const int CO = g.CO;
-    parallel_for(batch * g.H, std::size_t(batch) * g.H * g.W * g.ntaps * CO * g.C, [&](int job) {
+    parallel_for(dev, batch * g.H, std::size_t(batch) * g.H * g.W * g.ntaps * CO * g.C, [&](int job) {
         const int n = job / g.H, iy = job % g.H;
         for (int ix = 0; ix < g.W; ++ix) {
             float* dxp = dx + ((std::size_t(n) * g.H + iy) * g.W + ix) * g.C;
@@ -502,27 +497,27 @@ inline void conv2d_backward_data_small_cin(const ConvGeom& g, int batch, const f
     });
 }
 
-inline void conv2d_backward_data_impl(Shape in, int batch, const Conv2dParams& p, const float* dy, const float* w,
+inline void conv2d_backward_data_impl(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* dy, const float* w,
                                       float* dx, bool prune) {
     const ConvGeom g(in, p, prune);
     const int M = batch * g.H * g.W, N = g.C, K = g.ntaps * g.CO;
     if (g.C <= 4 && g.CO >= kLanes) {
-        conv2d_backward_data_small_cin(g, batch, dy, w, dx);
+        conv2d_backward_data_small_cin(dev, g, batch, dy, w, dx);
     } else if (g.dense_1x1) {
-        gemm(M, N, K, DenseA{dy, g.CO}, DenseB{w, g.CO, true}, dx, g.C, false);
-    } else if (prune && conv2d_backward_data_regions(g, batch, dy, w, dx)) {
+        gemm(dev, M, N, K, DenseA{dy, g.CO}, DenseB{w, g.CO, true}, dx, g.C, false);
+    } else if (prune && conv2d_backward_data_regions(dev, g, batch, dy, w, dx)) {
         return;
     } else {
-        gemm(M, N, K, ConvBwdDataA{&g, dy}, ConvBwdDataB{&g, w}, dx, g.C, false);
+        gemm(dev, M, N, K, ConvBwdDataA{&g, dy}, ConvBwdDataB{&g, w}, dx, g.C, false);
     }
 }
 
-inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams& p, const float* x, const float* dy,
+inline void conv2d_backward_params_impl(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x, const float* dy,
                                         float* dw, float* dbias, bool prune) {
     const ConvGeom g(in, p, prune);
     const int P = batch * g.OH * g.OW;
     if (g.dense_1x1) {
-        gemm(g.C, g.CO, P, DenseA{x, g.C, true}, DenseB{dy, g.CO}, dw, g.CO, true);
+        gemm(dev, g.C, g.CO, P, DenseA{x, g.C, true}, DenseB{dy, g.CO}, dw, g.CO, true);
     } else {
         // One GEMM per run of consecutive live taps with the same rectangle of output pixels that
         // read real input through them (tap_rect): each run is a contiguous block of rows of dW, and
@@ -549,9 +544,9 @@ inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams&
             const int K = batch * rt.RH * rt.RW;
             if (K > 0) {
                 if (by_rect)
-                    gemm((e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, RowMapB{dy, RegionRows{&r}}, dwp, g.CO, true);
+                    gemm(dev, (e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, RowMapB{dy, RegionRows{&r}}, dwp, g.CO, true);
                 else
-                    gemm((e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, DenseB{dy, g.CO}, dwp, g.CO, true);
+                    gemm(dev, (e - t) * g.C, g.CO, K, ConvWgradA{&r, x, t}, DenseB{dy, g.CO}, dwp, g.CO, true);
             }
             t = e;
         }
@@ -560,7 +555,7 @@ inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams&
         // Column sums of dY, threads over column blocks (each column summed in a fixed order).
         const int CO = g.CO;
         const int blocks = (CO + kLanes - 1) / kLanes;
-#pragma omp parallel for schedule(static) if (std::size_t(P) * CO > 32768 && !omp_in_parallel())
+#pragma omp parallel for schedule(static) num_threads(dev.threads()) if (std::size_t(P) * CO > 32768 && !omp_in_parallel())
         for (int bk = 0; bk < blocks; ++bk) {
             const int c0 = bk * kLanes;
             if (c0 + kLanes <= CO) {
@@ -580,21 +575,18 @@ inline void conv2d_backward_params_impl(Shape in, int batch, const Conv2dParams&
     }
 }
 
-}  // namespace salt::backend::simd_kernels
 
-namespace salt::ops {
-
-inline void conv2d_forward(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
+inline void conv2d_forward(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
                            const float* bias, float* y) {
-    if (p.kernel > backend::simd_kernels::kMaxKernel)
-        return conv2d_forward(backend::reference{}, in, batch, p, x, w, bias, y);
+    if (p.kernel > kMaxKernel)
+        return ops::conv2d_forward(in, batch, p, x, w, bias, y);
     constexpr const char* op = "conv2d_forward";
-    detail::check_conv2d(op, in, batch, p);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, w, "w");
-    detail::check_ptr(op, y, "y");
-    if (p.bias && bias == nullptr) detail::fail(op, "params.bias is true but the bias pointer is null");
-    backend::simd_kernels::conv2d_forward_impl(in, batch, p, x, w, bias, y, true);
+    ops::detail::check_conv2d(op, in, batch, p);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, w, "w");
+    ops::detail::check_ptr(op, y, "y");
+    if (p.bias && bias == nullptr) ops::detail::fail(op, "params.bias is true but the bias pointer is null");
+    conv2d_forward_impl(dev, in, batch, p, x, w, bias, y, true);
 }
 
 // Fused inference Conv -> BatchNorm (running statistics) [-> + residual] [-> ReLU], one pass:
@@ -602,33 +594,32 @@ inline void conv2d_forward(backend::simd, Shape in, int batch, const Conv2dParam
 // The batch norm, the residual add and the ReLU run in the GEMM's store (gemm.hpp: Epilogue), with
 // the same expressions as batch_norm_forward_eval, add_forward and relu_forward of this backend.
 // `residual` (nullable) has y's shape. Used by the layers (nn/) in inference when the backend has it.
-inline void conv2d_bn_forward_eval(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* x,
+inline void conv2d_bn_forward_eval(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x,
                                    const float* w, const float* bias, const BatchNormParams& bp, const float* gamma,
                                    const float* beta, const float* running_mean, const float* running_var,
                                    const float* residual, bool relu, float* y) {
     constexpr const char* op = "conv2d_bn_forward_eval";
-    detail::check_conv2d(op, in, batch, p);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, w, "w");
-    detail::check_ptr(op, y, "y");
-    detail::check_ptr(op, gamma, "gamma");
-    detail::check_ptr(op, beta, "beta");
-    detail::check_ptr(op, running_mean, "running_mean");
-    detail::check_ptr(op, running_var, "running_var");
-    if (p.bias && bias == nullptr) detail::fail(op, "params.bias is true but the bias pointer is null");
-    using namespace backend::simd_kernels;
+    ops::detail::check_conv2d(op, in, batch, p);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, w, "w");
+    ops::detail::check_ptr(op, y, "y");
+    ops::detail::check_ptr(op, gamma, "gamma");
+    ops::detail::check_ptr(op, beta, "beta");
+    ops::detail::check_ptr(op, running_mean, "running_mean");
+    ops::detail::check_ptr(op, running_var, "running_var");
+    if (p.bias && bias == nullptr) ops::detail::fail(op, "params.bias is true but the bias pointer is null");
     const int C = p.out_channels;
-    float* scale = scratch(std::size_t(C), 3);
+    float* scale = dev.scratch(std::size_t(C), 3);
     for (int c = 0; c < C; ++c) {
         const double v = double(running_var[c]) + bp.eps;
-        if (!(v > 0.0)) detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
+        if (!(v > 0.0)) ops::detail::fail(op, "running_var + eps must be positive, channel ", c, " has ", v);
         scale[c] = float(double(gamma[c]) / std::sqrt(v));
     }
     const Epilogue ep{running_mean, scale, beta, residual, relu};
     if (p.kernel > kMaxKernel) {
-        conv2d_forward(backend::reference{}, in, batch, p, x, w, bias, y);
+        ops::conv2d_forward(in, batch, p, x, w, bias, y);
         const std::size_t rows = std::size_t(batch) * conv2d_out_shape(in, p).pixels();
-        parallel_for(int(rows), rows * C, [&](int r) {
+        parallel_for(dev, int(rows), rows * C, [&](int r) {
             for (int c = 0; c < C; ++c) {
                 const std::ptrdiff_t at = std::ptrdiff_t(r) * C + c;
                 y[at] = apply_epilogue(y[at], ep, at, c);
@@ -636,31 +627,31 @@ inline void conv2d_bn_forward_eval(backend::simd, Shape in, int batch, const Con
         });
         return;
     }
-    conv2d_forward_impl(in, batch, p, x, w, bias, y, true, &ep);
+    conv2d_forward_impl(dev, in, batch, p, x, w, bias, y, true, &ep);
 }
 
-inline void conv2d_backward_data(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* dy,
+inline void conv2d_backward_data(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* dy,
                                  const float* w, float* dx) {
-    if (p.kernel > backend::simd_kernels::kMaxKernel)
-        return conv2d_backward_data(backend::reference{}, in, batch, p, dy, w, dx);
+    if (p.kernel > kMaxKernel)
+        return ops::conv2d_backward_data(in, batch, p, dy, w, dx);
     constexpr const char* op = "conv2d_backward_data";
-    detail::check_conv2d(op, in, batch, p);
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, w, "w");
-    detail::check_ptr(op, dx, "dx");
-    backend::simd_kernels::conv2d_backward_data_impl(in, batch, p, dy, w, dx, true);
+    ops::detail::check_conv2d(op, in, batch, p);
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, w, "w");
+    ops::detail::check_ptr(op, dx, "dx");
+    conv2d_backward_data_impl(dev, in, batch, p, dy, w, dx, true);
 }
 
-inline void conv2d_backward_params(backend::simd, Shape in, int batch, const Conv2dParams& p, const float* x,
+inline void conv2d_backward_params(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x,
                                    const float* dy, float* dw, float* dbias) {
-    if (p.kernel > backend::simd_kernels::kMaxKernel)
-        return conv2d_backward_params(backend::reference{}, in, batch, p, x, dy, dw, dbias);
+    if (p.kernel > kMaxKernel)
+        return ops::conv2d_backward_params(in, batch, p, x, dy, dw, dbias);
     constexpr const char* op = "conv2d_backward_params";
-    detail::check_conv2d(op, in, batch, p);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, dw, "dw");
-    backend::simd_kernels::conv2d_backward_params_impl(in, batch, p, x, dy, dw, dbias, true);
+    ops::detail::check_conv2d(op, in, batch, p);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, dw, "dw");
+    conv2d_backward_params_impl(dev, in, batch, p, x, dy, dw, dbias, true);
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

@@ -9,30 +9,31 @@
 #include <omp.h>
 #include <xsimd/xsimd.hpp>
 
-#include "salt/backend/simd/gemm.hpp"
+#include "salt/backend/simd/blocking.hpp"
+#include "salt/backend/simd/device.hpp"
 
-namespace salt::backend::simd_kernels {
+namespace salt::backend::simd {
 
-// Threads for a loop touching `work` elements: all of OMP_NUM_THREADS for large loops, one for
-// small ones (the fork costs more than it saves) and inside an enclosing parallel region (no
-// nesting, no oversubscription).
-inline int threads_for(std::size_t work) {
+// Threads for a loop touching `work` elements: all of the device's for large loops, one for small
+// ones (the fork costs more than it saves) and inside an enclosing parallel region (no nesting, no
+// oversubscription).
+inline int threads_for(const Device& dev, std::size_t work) {
     if (omp_in_parallel()) return 1;
-    return work >= (std::size_t(1) << 15) ? omp_get_max_threads() : 1;
+    return work >= (std::size_t(1) << 15) ? dev.threads() : 1;
 }
 
 // f(i) for i in [0, n), statically scheduled (the same i on the same thread, run to run).
 template <class F>
-void parallel_for(int n, std::size_t work, F&& f) {
-    const int threads = std::min(threads_for(work), std::max(n, 1));
+void parallel_for(const Device& dev, int n, std::size_t work, F&& f) {
+    const int threads = std::min(threads_for(dev, work), std::max(n, 1));
 #pragma omp parallel for schedule(static) num_threads(threads)
     for (int i = 0; i < n; ++i) f(i);
 }
 
 // f(begin, end) over [0, n) split into one contiguous, lane-aligned piece per thread.
 template <class F>
-void parallel_range(std::size_t n, F&& f) {
-    const int threads = threads_for(n);
+void parallel_range(const Device& dev, std::size_t n, F&& f) {
+    const int threads = threads_for(dev, n);
     if (threads <= 1) {
         f(std::size_t(0), n);
         return;
@@ -65,13 +66,6 @@ inline void store_c(float* p, const vfloat& v, int c0, int C) {
     else store_n(p + c0, v, C - c0);
 }
 
-// A per-thread float scratch of at least n elements, grown (never shrunk) on demand: kernels that
-// need per-channel temporaries allocate only the first time they meet a wider layer.
-inline float* scratch(std::size_t n, int slot = 0) {
-    static thread_local std::vector<float> buf[4];
-    if (buf[slot].size() < n) buf[slot].resize(n);
-    return buf[slot].data();
-}
 
 // Sums over rows [0, m) of f(row, c0) (a vfloat of lanes c0..c0+kLanes) into out[0..kLanes), in
 // double: blocks of 64 rows summed in float, the block sums added in double. Fixed order.
@@ -88,4 +82,4 @@ inline void column_sum(std::size_t m, F&& f, double* out) {
     }
 }
 
-}  // namespace salt::backend::simd_kernels
+}  // namespace salt::backend::simd

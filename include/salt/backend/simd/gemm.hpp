@@ -16,10 +16,10 @@
 // Register blocking is chosen from xsimd's batch width for the target: AVX-512 (16 lanes, 32
 // registers) 14 x 32, AVX2 (8 lanes, 16 registers) 6 x 16, SSE (4 lanes, 16 registers) 6 x 8.
 //
-// Threads: OpenMP, omp_get_max_threads() of them (OMP_NUM_THREADS), over disjoint tiles of C (the
-// M or the N dimension is split). Each element of C is summed by one thread in a fixed order that
+// Threads: OpenMP, the device's threads() of them, over disjoint tiles of C (the M or the N
+// dimension is split). Each element of C is summed by one thread in a fixed order that
 // does not depend on the split, so results are bitwise identical from run to run and for any
-// thread count. Packing buffers are per thread, allocated once on first use and reused.
+// thread count. Packing buffers belong to the device, one set per thread, allocated on first use.
 #pragma once
 
 #include <algorithm>
@@ -31,102 +31,11 @@
 
 #include <omp.h>
 #include <stdexcept>
-#if defined(__AVX512BF16__) && defined(__AVX512BW__) && defined(__AVX512F__)
-#include <immintrin.h>
-#define SALT_HAVE_BF16_GEMM 1
-#endif
-#include <xsimd/xsimd.hpp>
 
-namespace salt::backend::simd_kernels {
+#include "salt/backend/simd/blocking.hpp"
+#include "salt/backend/simd/device.hpp"
 
-using vfloat = xsimd::batch<float>;
-inline constexpr int kLanes = int(vfloat::size);
-
-struct GemmBlocking {
-    int mr, nv, kc, mc, nc;
-};
-constexpr GemmBlocking gemm_blocking() {
-    if constexpr (kLanes >= 16) return {14, 2, 256, 168, 2048};
-    else if constexpr (kLanes == 8) return {6, 2, 256, 120, 2048};
-    else return {6, 2, 256, 120, 2048};
-}
-inline constexpr int kMR = gemm_blocking().mr;
-inline constexpr int kNV = gemm_blocking().nv;
-inline constexpr int kNR = kNV * kLanes;
-inline constexpr int kKC = gemm_blocking().kc;
-inline constexpr int kMC = gemm_blocking().mc;
-inline constexpr int kNC = gemm_blocking().nc;
-static_assert(kMC % kMR == 0 && kNC % kNR == 0);
-
-// Per-thread packing buffers: fixed size, allocated on a thread's first GEMM, kept for its life.
-struct PackBuffers {
-    float* a = nullptr;
-    float* b = nullptr;
-    PackBuffers() {
-        a = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * std::size_t(kMC) * kKC));
-        b = static_cast<float*>(std::aligned_alloc(64, sizeof(float) * std::size_t(kNC) * kKC));
-        if (!a || !b) throw std::bad_alloc();
-    }
-    ~PackBuffers() {
-        std::free(a);
-        std::free(b);
-    }
-    PackBuffers(const PackBuffers&) = delete;
-    PackBuffers& operator=(const PackBuffers&) = delete;
-};
-inline PackBuffers& pack_buffers() {
-    static thread_local PackBuffers buffers;
-    return buffers;
-}
-
-// ---- bf16 mode -----------------------------------------------------------------------------------
-// Optional: with set_gemm_bf16(true), every GEMM of this backend rounds its packed A and B blocks to
-// bfloat16 (round to nearest even) and multiplies them with AVX512_BF16's VDPBF16PS, which forms
-// products of bf16 pairs and accumulates them in fp32: twice the multiply-adds per instruction of
-// an fp32 FMA. The inputs lose 16 bits of mantissa (relative rounding 2^-9); the sums, the epilogue
-// and everything outside the GEMMs stay fp32. Off by default; the model's parity tests run in fp32.
-// Only compiled for targets with AVX512_BF16 (gemm_bf16_available()).
-#if defined(SALT_HAVE_BF16_GEMM)
-inline constexpr bool kHaveBf16Gemm = true;
-#else
-inline constexpr bool kHaveBf16Gemm = false;
-#endif
-inline bool& gemm_bf16_flag() {
-    static bool on = false;
-    return on;
-}
-inline constexpr bool gemm_bf16_available() { return kHaveBf16Gemm; }
-// Throws std::invalid_argument when asked for bf16 on a target built without AVX512_BF16.
-inline void set_gemm_bf16(bool on) {
-    if (on && !kHaveBf16Gemm)
-        throw std::invalid_argument(
-            "the bf16 GEMM needs AVX512_BF16 and AVX512BW at compile time (e.g. -march=native on a CPU that has "
-            "them, or -march=sapphirerapids / znver4); this build has neither");
-    gemm_bf16_flag() = on;
-}
-inline bool gemm_bf16() { return kHaveBf16Gemm && gemm_bf16_flag(); }
-
-// Per-thread bf16 copies of the packed blocks: pairs of consecutive k in one 32-bit word (k even in
-// the low half), allocated on a thread's first bf16 GEMM.
-struct PackBuffersBf16 {
-    std::uint32_t* a = nullptr;
-    std::uint32_t* b = nullptr;
-    PackBuffersBf16() {
-        a = static_cast<std::uint32_t*>(std::aligned_alloc(64, sizeof(std::uint32_t) * std::size_t(kMC) * (kKC / 2 + 1)));
-        b = static_cast<std::uint32_t*>(std::aligned_alloc(64, sizeof(std::uint32_t) * std::size_t(kNC) * (kKC / 2 + 1)));
-        if (!a || !b) throw std::bad_alloc();
-    }
-    ~PackBuffersBf16() {
-        std::free(a);
-        std::free(b);
-    }
-    PackBuffersBf16(const PackBuffersBf16&) = delete;
-    PackBuffersBf16& operator=(const PackBuffersBf16&) = delete;
-};
-inline PackBuffersBf16& pack_buffers_bf16() {
-    static thread_local PackBuffersBf16 buffers;
-    return buffers;
-}
+namespace salt::backend::simd {
 
 // ---- packers ------------------------------------------------------------------------------------
 // A packer writes rows [i0, i0+mc) x depth [k0, k0+kc) of A as ceil(mc/MR) strips, strip s at
@@ -405,7 +314,7 @@ inline void convert_a_bf16(const float* src, int kc, int mc, std::uint32_t* dst)
 // ---- drivers ------------------------------------------------------------------------------------
 // One thread's share: rows [m0, m1), columns [n0, n1) of C; row i of C starts at C + rows(i).
 template <class PA, class PB, class Rows>
-void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, float* C, const Rows& rows,
+void gemm_tile(Device& dev, int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, float* C, const Rows& rows,
                bool accumulate, const float* bias, const Epilogue* ep = nullptr) {
     if (m0 >= m1 || n0 >= n1) return;
     if (K <= 0) {
@@ -419,10 +328,10 @@ void gemm_tile(int m0, int m1, int n0, int n1, int K, const PA& a, const PB& b, 
             }
         return;
     }
-    PackBuffers& buf = pack_buffers();
+    PackBuffers& buf = dev.pack();
 #if defined(SALT_HAVE_BF16_GEMM)
-    const bool bf16 = gemm_bf16();
-    PackBuffersBf16* buf16 = bf16 ? &pack_buffers_bf16() : nullptr;
+    const bool bf16 = dev.bf16();
+    PackBuffersBf16* buf16 = bf16 ? &dev.pack_bf16() : nullptr;
 #endif
     std::ptrdiff_t off[kMC];
     for (int jc = n0; jc < n1; jc += kNC) {
@@ -480,14 +389,14 @@ inline void split_range(int extent, int unit, int threads, int t, int& begin, in
 // C[M, N] = A * B (+ bias)   or, with accumulate, C += A * B (+ bias). Parallel with OpenMP.
 // Row i of C starts at C + rows(i) (gemm_rows), or rows are ldc apart (gemm).
 template <class PA, class PB, class Rows>
-void gemm_rows(int M, int N, int K, const PA& a, const PB& b, float* C, const Rows& rows, bool accumulate,
+void gemm_rows(Device& dev, int M, int N, int K, const PA& a, const PB& b, float* C, const Rows& rows, bool accumulate,
                const float* bias = nullptr, const Epilogue* ep = nullptr) {
     if (M <= 0 || N <= 0) return;
-    int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+    int threads = omp_in_parallel() ? 1 : dev.threads();
     const double flops = 2.0 * M * double(N) * double(K);
     if (flops < 2e5) threads = 1;
     if (threads <= 1) {
-        gemm_tile(0, M, 0, N, K, a, b, C, rows, accumulate, bias, ep);
+        gemm_tile(dev, 0, M, 0, N, K, a, b, C, rows, accumulate, bias, ep);
         return;
     }
     // Splitting M makes every thread pack all of B (K x N) and its share of A; splitting N, all of
@@ -502,25 +411,25 @@ void gemm_rows(int M, int N, int K, const PA& a, const PB& b, float* C, const Ro
         int b0, b1;
         if (split_m) {
             split_range(M, kMR, nt, t, b0, b1);
-            gemm_tile(b0, b1, 0, N, K, a, b, C, rows, accumulate, bias, ep);
+            gemm_tile(dev, b0, b1, 0, N, K, a, b, C, rows, accumulate, bias, ep);
         } else {
             split_range(N, kNR, nt, t, b0, b1);
-            gemm_tile(0, M, b0, b1, K, a, b, C, rows, accumulate, bias, ep);
+            gemm_tile(dev, 0, M, b0, b1, K, a, b, C, rows, accumulate, bias, ep);
         }
     }
 }
 
 template <class PA, class PB>
-void gemm(int M, int N, int K, const PA& a, const PB& b, float* C, std::ptrdiff_t ldc, bool accumulate,
+void gemm(Device& dev, int M, int N, int K, const PA& a, const PB& b, float* C, std::ptrdiff_t ldc, bool accumulate,
           const float* bias = nullptr, const Epilogue* ep = nullptr) {
-    gemm_rows(M, N, K, a, b, C, DenseRows{ldc}, accumulate, bias, ep);
+    gemm_rows(dev, M, N, K, a, b, C, DenseRows{ldc}, accumulate, bias, ep);
 }
 
 // Plain row-major SGEMM: C = op(A) op(B) (beta 0) or C += op(A) op(B) (beta 1).
-inline void sgemm(bool trans_a, bool trans_b, int M, int N, int K, const float* A, std::ptrdiff_t lda,
+inline void sgemm(Device& dev, bool trans_a, bool trans_b, int M, int N, int K, const float* A, std::ptrdiff_t lda,
                   const float* B, std::ptrdiff_t ldb, float* C, std::ptrdiff_t ldc, bool accumulate,
                   const float* bias = nullptr) {
-    gemm(M, N, K, DenseA{A, lda, trans_a}, DenseB{B, ldb, trans_b}, C, ldc, accumulate, bias);
+    gemm(dev, M, N, K, DenseA{A, lda, trans_a}, DenseB{B, ldb, trans_b}, C, ldc, accumulate, bias);
 }
 
-}  // namespace salt::backend::simd_kernels
+}  // namespace salt::backend::simd

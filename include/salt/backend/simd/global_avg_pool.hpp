@@ -5,21 +5,19 @@
 #include <cstddef>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/global_avg_pool.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void global_avg_pool_forward(backend::simd, Shape in, int batch, const float* x, float* y) {
+inline void global_avg_pool_forward(Device& dev, Shape in, int batch, const float* x, float* y) {
     constexpr const char* op = "global_avg_pool_forward";
-    detail::check_shape_batch(op, in, batch);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, y, "y");
-    using namespace backend::simd_kernels;
+    ops::detail::check_shape_batch(op, in, batch);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, y, "y");
     const int C = in.c;
     const std::size_t P = in.pixels();
     const int cb = (C + kLanes - 1) / kLanes;
-    parallel_for(batch * cb, std::size_t(batch) * in.size(), [&](int job) {
+    parallel_for(dev, batch * cb, std::size_t(batch) * in.size(), [&](int job) {
         const int n = job / cb, c0 = (job % cb) * kLanes;
         const float* xn = x + std::size_t(n) * in.size();
         double s[kLanes];
@@ -28,16 +26,15 @@ inline void global_avg_pool_forward(backend::simd, Shape in, int batch, const fl
     });
 }
 
-inline void global_avg_pool_backward(backend::simd, Shape in, int batch, const float* dy, float* dx) {
+inline void global_avg_pool_backward(Device& dev, Shape in, int batch, const float* dy, float* dx) {
     constexpr const char* op = "global_avg_pool_backward";
-    detail::check_shape_batch(op, in, batch);
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, dx, "dx");
-    using namespace backend::simd_kernels;
+    ops::detail::check_shape_batch(op, in, batch);
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, dx, "dx");
     const int C = in.c;
     const std::size_t P = in.pixels();
-    parallel_for(batch, std::size_t(batch) * in.size(), [&](int n) {
-        float* g = scratch(std::size_t(C));
+    parallel_for(dev, batch, std::size_t(batch) * in.size(), [&](int n) {
+        float* g = dev.scratch(std::size_t(C));
         for (int c = 0; c < C; ++c) g[c] = float(double(dy[std::size_t(n) * C + c]) / double(P));
         float* dxn = dx + std::size_t(n) * in.size();
         for (std::size_t p = 0; p < P; ++p)
@@ -45,4 +42,4 @@ inline void global_avg_pool_backward(backend::simd, Shape in, int batch, const f
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

@@ -7,24 +7,22 @@
 #include <cstdint>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/max_pool.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void max_pool2d_forward(backend::simd, Shape in, int batch, const Pool2dParams& p, const float* x, float* y,
+inline void max_pool2d_forward(Device& dev, Shape in, int batch, const Pool2dParams& p, const float* x, float* y,
                                std::int32_t* argmax) {
     constexpr const char* op = "max_pool2d_forward";
-    detail::check_pool2d(op, in, batch, p);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, y, "y");
-    detail::check_ptr(op, argmax, "argmax");
+    ops::detail::check_pool2d(op, in, batch, p);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, y, "y");
+    ops::detail::check_ptr(op, argmax, "argmax");
     if (in.pixels() >= (std::size_t(1) << 24))  // indices ride in float lanes: exact below 2^24
-        return max_pool2d_forward(backend::reference{}, in, batch, p, x, y, argmax);
-    using namespace backend::simd_kernels;
+        return ops::max_pool2d_forward(in, batch, p, x, y, argmax);
     const Shape out = pool2d_out_shape(in, p);
     const int C = in.c;
-    parallel_for(batch * out.h, std::size_t(batch) * out.size() * p.kernel * p.kernel, [&](int job) {
+    parallel_for(dev, batch * out.h, std::size_t(batch) * out.size() * p.kernel * p.kernel, [&](int job) {
         const int n = job / out.h, oy = job % out.h;
         const float* xn = x + std::size_t(n) * in.size();
         const int y0 = oy * p.stride - p.padding;
@@ -53,14 +51,13 @@ inline void max_pool2d_forward(backend::simd, Shape in, int batch, const Pool2dP
     });
 }
 
-inline void max_pool2d_backward(backend::simd, Shape in, int batch, const Pool2dParams& p, const float* dy,
+inline void max_pool2d_backward(Device& dev, Shape in, int batch, const Pool2dParams& p, const float* dy,
                                 const std::int32_t* argmax, float* dx) {
     constexpr const char* op = "max_pool2d_backward";
-    detail::check_pool2d(op, in, batch, p);
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, argmax, "argmax");
-    detail::check_ptr(op, dx, "dx");
-    using namespace backend::simd_kernels;
+    ops::detail::check_pool2d(op, in, batch, p);
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, argmax, "argmax");
+    ops::detail::check_ptr(op, dx, "dx");
     const Shape out = pool2d_out_shape(in, p);
     const int C = in.c;
     const std::int32_t plane = std::int32_t(in.pixels());
@@ -68,7 +65,7 @@ inline void max_pool2d_backward(backend::simd, Shape in, int batch, const Pool2d
     // the reference's order.
     const int cb = (C + kLanes - 1) / kLanes;
     bool bad = false;
-    parallel_for(batch * cb, std::size_t(batch) * in.size(), [&](int job) {
+    parallel_for(dev, batch * cb, std::size_t(batch) * in.size(), [&](int job) {
         const int n = job / cb, c0 = (job % cb) * kLanes, c1 = std::min(C, c0 + kLanes);
         float* dxn = dx + std::size_t(n) * in.size();
         for (std::size_t q = 0; q < in.pixels(); ++q)
@@ -87,7 +84,7 @@ inline void max_pool2d_backward(backend::simd, Shape in, int batch, const Pool2d
             }
     });
     if (bad)  // let the reference kernel name the offending element
-        max_pool2d_backward(backend::reference{}, in, batch, p, dy, argmax, dx);
+        ops::max_pool2d_backward(in, batch, p, dy, argmax, dx);
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

@@ -5,17 +5,15 @@
 #include <cstddef>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/relu.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void relu_forward(backend::simd, std::size_t n, const float* x, float* y) {
+inline void relu_forward(Device& dev, std::size_t n, const float* x, float* y) {
     if (n == 0) return;
-    detail::check_ptr("relu_forward", x, "x");
-    detail::check_ptr("relu_forward", y, "y");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t b, std::size_t e) {
+    ops::detail::check_ptr("relu_forward", x, "x");
+    ops::detail::check_ptr("relu_forward", y, "y");
+    parallel_range(dev, n, [&](std::size_t b, std::size_t e) {
         std::size_t i = b;
         const vfloat zero(0.f);
         for (; i + kLanes <= e; i += kLanes) {
@@ -26,13 +24,12 @@ inline void relu_forward(backend::simd, std::size_t n, const float* x, float* y)
     });
 }
 
-inline void relu_backward(backend::simd, std::size_t n, const float* y, const float* dy, float* dx) {
+inline void relu_backward(Device& dev, std::size_t n, const float* y, const float* dy, float* dx) {
     if (n == 0) return;
-    detail::check_ptr("relu_backward", y, "y");
-    detail::check_ptr("relu_backward", dy, "dy");
-    detail::check_ptr("relu_backward", dx, "dx");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t b, std::size_t e) {
+    ops::detail::check_ptr("relu_backward", y, "y");
+    ops::detail::check_ptr("relu_backward", dy, "dy");
+    ops::detail::check_ptr("relu_backward", dx, "dx");
+    parallel_range(dev, n, [&](std::size_t b, std::size_t e) {
         std::size_t i = b;
         const vfloat zero(0.f);
         for (; i + kLanes <= e; i += kLanes) {
@@ -43,4 +40,4 @@ inline void relu_backward(backend::simd, std::size_t n, const float* y, const fl
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

@@ -9,7 +9,7 @@
 // Backward (dx OVERWRITTEN): the adjoint scatter, accumulated in double like the reference, threads
 // over (image, block of channels), so no two threads ever add into the same element and the sum
 // order is fixed: deterministic for any thread count.
-// The weight tables live in per-thread buffers that only grow: no allocation once warm.
+// The weight tables live in the device's scratch, which only grows: no allocation once warm.
 #pragma once
 
 #include <algorithm>
@@ -17,39 +17,35 @@
 #include <vector>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/resize_bilinear.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
 namespace simd_resize {
 
-using Tap = detail::LinearTap<float>;
+using Tap = ops::detail::LinearTap<float>;
 
-// The taps along one axis (the reference's detail::fill_linear_taps) in a buffer of the calling
-// thread (slot 0 rows, 1 columns) that only grows.
-inline const Tap* taps(int slot, int in, int out, bool align_corners) {
-    static thread_local std::vector<Tap> buf[2];
-    std::vector<Tap>& b = buf[slot];
-    if (b.size() < std::size_t(out)) b.resize(std::size_t(out));
-    detail::fill_linear_taps(in, out, align_corners, b.data());
-    return b.data();
+// The taps along one axis (the reference's ops::detail::fill_linear_taps) in the calling thread's
+// device scratch (slot 0 rows, 1 columns), which only grows.
+inline const Tap* taps(Device& dev, int slot, int in, int out, bool align_corners) {
+    Tap* b = dev.scratch<Tap>(std::size_t(out), slot);
+    ops::detail::fill_linear_taps(in, out, align_corners, b);
+    return b;
 }
 
 }  // namespace simd_resize
 
-inline void resize_bilinear_forward(backend::simd, Shape in, int batch, int out_h, int out_w, bool align_corners,
+inline void resize_bilinear_forward(Device& dev, Shape in, int batch, int out_h, int out_w, bool align_corners,
                                     const float* x, float* y) {
     constexpr const char* op = "resize_bilinear_forward";
-    detail::check_resize(op, in, batch, out_h, out_w);
-    detail::check_ptr(op, x, "x");
-    detail::check_ptr(op, y, "y");
-    using namespace backend::simd_kernels;
-    const simd_resize::Tap* th = simd_resize::taps(0, in.h, out_h, align_corners);
-    const simd_resize::Tap* tw = simd_resize::taps(1, in.w, out_w, align_corners);
+    ops::detail::check_resize(op, in, batch, out_h, out_w);
+    ops::detail::check_ptr(op, x, "x");
+    ops::detail::check_ptr(op, y, "y");
+    const simd_resize::Tap* th = simd_resize::taps(dev, 0, in.h, out_h, align_corners);
+    const simd_resize::Tap* tw = simd_resize::taps(dev, 1, in.w, out_w, align_corners);
     const int C = in.c;
     const Shape out = resize_out_shape(in, out_h, out_w);
-    parallel_for(batch * out_h, std::size_t(batch) * out.size(), [&](int job) {
+    parallel_for(dev, batch * out_h, std::size_t(batch) * out.size(), [&](int job) {
         const int n = job / out_h, oy = job % out_h;
         const simd_resize::Tap& a = th[oy];
         const float* xn = x + std::size_t(n) * in.size();
@@ -84,25 +80,22 @@ inline void resize_bilinear_forward(backend::simd, Shape in, int batch, int out_
     });
 }
 
-inline void resize_bilinear_backward(backend::simd, Shape in, int batch, int out_h, int out_w, bool align_corners,
+inline void resize_bilinear_backward(Device& dev, Shape in, int batch, int out_h, int out_w, bool align_corners,
                                      const float* dy, float* dx) {
     constexpr const char* op = "resize_bilinear_backward";
-    detail::check_resize(op, in, batch, out_h, out_w);
-    detail::check_ptr(op, dy, "dy");
-    detail::check_ptr(op, dx, "dx");
-    using namespace backend::simd_kernels;
-    const simd_resize::Tap* th = simd_resize::taps(0, in.h, out_h, align_corners);
-    const simd_resize::Tap* tw = simd_resize::taps(1, in.w, out_w, align_corners);
+    ops::detail::check_resize(op, in, batch, out_h, out_w);
+    ops::detail::check_ptr(op, dy, "dy");
+    ops::detail::check_ptr(op, dx, "dx");
+    const simd_resize::Tap* th = simd_resize::taps(dev, 0, in.h, out_h, align_corners);
+    const simd_resize::Tap* tw = simd_resize::taps(dev, 1, in.w, out_w, align_corners);
     const int C = in.c;
     constexpr int kBlock = 16;  // channels per job: one AVX-512 float vector, two double vectors
     const int blocks = (C + kBlock - 1) / kBlock;
     const Shape out = resize_out_shape(in, out_h, out_w);
     const std::size_t in_pixels = std::size_t(in.h) * in.w;
-    parallel_for(batch * blocks, std::size_t(batch) * out.size() * 4, [&](int job) {
+    parallel_for(dev, batch * blocks, std::size_t(batch) * out.size() * 4, [&](int job) {
         const int n = job / blocks, c0 = (job % blocks) * kBlock, cb = std::min(kBlock, C - c0);
-        static thread_local std::vector<double> acc_buf;
-        if (acc_buf.size() < in_pixels * kBlock) acc_buf.resize(in_pixels * kBlock);
-        double* acc = acc_buf.data();
+        double* acc = dev.scratch<double>(in_pixels * kBlock, 2);
         std::fill_n(acc, in_pixels * kBlock, 0.0);
         const float* dyn = dy + std::size_t(n) * out.size();
         for (int oy = 0; oy < out_h; ++oy) {
@@ -131,4 +124,4 @@ inline void resize_bilinear_backward(backend::simd, Shape in, int batch, int out
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd

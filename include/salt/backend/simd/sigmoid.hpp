@@ -7,17 +7,15 @@
 #include <cstddef>
 
 #include "salt/backend/simd/detail.hpp"
-#include "salt/backend/simd/simd.hpp"
 #include "salt/ops/sigmoid.hpp"
 
-namespace salt::ops {
+namespace salt::backend::simd {
 
-inline void sigmoid_forward(backend::simd, std::size_t n, const float* x, float* y) {
+inline void sigmoid_forward(Device& dev, std::size_t n, const float* x, float* y) {
     if (n == 0) return;
-    detail::check_ptr("sigmoid_forward", x, "x");
-    detail::check_ptr("sigmoid_forward", y, "y");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t s, std::size_t e) {
+    ops::detail::check_ptr("sigmoid_forward", x, "x");
+    ops::detail::check_ptr("sigmoid_forward", y, "y");
+    parallel_range(dev, n, [&](std::size_t s, std::size_t e) {
         std::size_t i = s;
         const vfloat one(1.f), zero(0.f);
         for (; i + kLanes <= e; i += kLanes) {
@@ -38,13 +36,12 @@ inline void sigmoid_forward(backend::simd, std::size_t n, const float* x, float*
     });
 }
 
-inline void sigmoid_backward(backend::simd, std::size_t n, const float* y, const float* dy, float* dx) {
+inline void sigmoid_backward(Device& dev, std::size_t n, const float* y, const float* dy, float* dx) {
     if (n == 0) return;
-    detail::check_ptr("sigmoid_backward", y, "y");
-    detail::check_ptr("sigmoid_backward", dy, "dy");
-    detail::check_ptr("sigmoid_backward", dx, "dx");
-    using namespace backend::simd_kernels;
-    parallel_range(n, [&](std::size_t s, std::size_t e) {
+    ops::detail::check_ptr("sigmoid_backward", y, "y");
+    ops::detail::check_ptr("sigmoid_backward", dy, "dy");
+    ops::detail::check_ptr("sigmoid_backward", dx, "dx");
+    parallel_range(dev, n, [&](std::size_t s, std::size_t e) {
         std::size_t i = s;
         const vfloat one(1.f);
         for (; i + kLanes <= e; i += kLanes) {
@@ -55,4 +52,4 @@ inline void sigmoid_backward(backend::simd, std::size_t n, const float* y, const
     });
 }
 
-}  // namespace salt::ops
+}  // namespace salt::backend::simd
