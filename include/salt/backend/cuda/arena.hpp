@@ -2,6 +2,7 @@
 // (cudaMalloc/cudaFree on a GPU; the host tests use a counting fake):
 //
 //   Source::allocate(bytes) -> void* (nullptr when out of memory)    Source::free(void*)
+//   Source::synchronize()   wait for all queued work (before blocks go back to the Source)
 //
 // Sizes are rounded to a size class (multiples of 512 bytes up to 1 MiB; above that, four classes
 // per power of two, so at most 25% is wasted). A freed block goes to the free list of its class and
@@ -96,6 +97,7 @@ public:
 
     // Gives every cached block back to the Source (the caller makes sure no queued work uses them).
     void release_cached() {
+        if (!free_.empty()) source_.synchronize();
         for (auto& [cls, p] : free_) {
             source_.free(p);
             ++stats_.source_frees;
@@ -106,6 +108,7 @@ public:
 
     // Also frees the blocks still handed out (the device is going away; nothing may use them).
     void release_all() {
+        if (!live_.empty()) source_.synchronize();
         release_cached();
         for (auto& [p, cls] : live_) {
             source_.free(p);

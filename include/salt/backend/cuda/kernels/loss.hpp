@@ -199,6 +199,13 @@ struct LovaszKeys {
     }
 };
 
+// The sort's segment boundaries (GPU executor): offsets[s] = s * segment_size.
+struct SegmentOffsets {
+    int* offsets;
+    int segment_size;
+    SALT_HD void operator()(std::size_t i) const { offsets[i] = int(i) * segment_size; }
+};
+
 // Positives among sorted entries [tile * kLovaszTile, +kLovaszTile) of image b; w = b * tiles + tile.
 struct LovaszTileCounts {
     MapIndex m;
