@@ -24,6 +24,7 @@
 // barrier are the only means of communication, which keeps every kernel emulable.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -113,13 +114,16 @@ enum class EmulationOrder { forward, reverse };
 
 // Runs kernel k over the whole grid on the calling thread: blocks one after the other; inside a
 // block, phase by phase, every thread of the phase before the next phase starts. The block's shared
-// memory is fresh for every block and filled with a byte pattern (uninitialised on a GPU: a kernel
-// that reads shared memory before writing it gives different results for different patterns), and
-// a guard after it must be intact when the block ends (a kernel writing past its shared_bytes).
+// memory is refilled for every block with a byte that changes from launch to launch (it is
+// uninitialised on a GPU: a kernel that reads shared memory before writing it then gives different
+// results on two runs, which the determinism tests compare), and a guard after it must be intact
+// when the block ends (a kernel writing past its shared_bytes throws).
 template <class K>
 void emulate(const LaunchShape& s, const K& k, EmulationOrder order = EmulationOrder::forward) {
     constexpr std::size_t kGuard = 64;
-    constexpr unsigned char kFill = 0xA5, kGuardByte = 0x5A;
+    constexpr unsigned char kGuardByte = 0x5A;
+    static std::atomic<unsigned> launches{0};  // the fill pattern's seed
+    const unsigned char kFill = static_cast<unsigned char>(0x11 + 0x3B * (launches++ % 5));
     // double-aligned storage, as the GPU's dynamic shared memory is (at least 16 bytes)
     std::vector<double> storage((s.shared_bytes + kGuard + sizeof(double) - 1) / sizeof(double) + 1);
     unsigned char* shared = reinterpret_cast<unsigned char*>(storage.data());
