@@ -24,7 +24,6 @@
 #include <cub/device/device_segmented_radix_sort.cuh>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <tuple>
