@@ -429,3 +429,50 @@ TEST_CASE("bf16 GEMM path: exact products of rounded inputs, fp32 sums", "[backe
          })
         check_conv_all(bf16, cc, round_bf16);
 }
+
+// Settings belong to a device, not to the process: two simd devices with different thread counts
+// and bf16 modes run side by side, each getting its own results, and a device made afterwards starts
+// from the defaults (fp32, all threads) whatever the earlier ones did.
+TEST_CASE("simd device settings do not leak between devices", "[backend]") {
+    namespace sk = salt::backend::simd;
+    const Shape in{16, 16, 64};
+    const Conv2dParams p{64, 80, 3, 1, 1, 1, true};
+    const Shape out = salt::conv2d_out_shape(in, p);
+    const auto x = rnd(in.size() * 2, 121), w = rnd(p.weight_count(), 122), b = rnd(80, 123);
+    auto conv = [&](sk::Device& dev) {
+        std::vector<float> y(out.size() * 2);
+        sk::conv2d_forward(dev, in, 2, p, x.data(), w.data(), b.data(), y.data());
+        return y;
+    };
+    sk::Device plain;
+    const auto y_plain = conv(plain);
+    CHECK_FALSE(plain.bf16());
+    CHECK(plain.threads() == omp_get_max_threads());
+    {
+        sk::Device one(sk::Options{.threads = 1});
+        CHECK(one.threads() == 1);
+        CHECK(conv(one) == y_plain);  // deterministic for any thread count
+        if constexpr (sk::Device::bf16_available()) {
+            sk::Device bf(sk::Options{.bf16 = true});
+            const auto y_bf = conv(bf);
+            CHECK(y_bf != y_plain);       // the bf16 device really ran bf16
+            CHECK(conv(plain) == y_plain);  // ... and the other device did not follow it
+        }
+    }
+    sk::Device later;
+    CHECK_FALSE(later.bf16());
+    CHECK(later.threads() == omp_get_max_threads());
+    CHECK(conv(later) == y_plain);
+}
+
+// aligned_alloc requires a size that is a multiple of the alignment; the bf16 pair rows (kKC/2 + 1
+// of them) made the A buffer 86,688 bytes, which is not. Every packing buffer is rounded up now.
+TEST_CASE("packing buffer sizes are multiples of their alignment", "[backend]") {
+    namespace sk = salt::backend::simd;
+    STATIC_REQUIRE(sk::kPackABytes % 64 == 0);
+    STATIC_REQUIRE(sk::kPackBBytes % 64 == 0);
+    STATIC_REQUIRE(sk::kPackABf16Bytes % 64 == 0);
+    STATIC_REQUIRE(sk::kPackBBf16Bytes % 64 == 0);
+    STATIC_REQUIRE(sk::kPackABf16Bytes >= sizeof(std::uint32_t) * std::size_t(sk::kMC) * (sk::kKC / 2 + 1));
+    STATIC_REQUIRE(sk::kPackBBf16Bytes >= sizeof(std::uint32_t) * std::size_t(sk::kNC) * (sk::kKC / 2 + 1));
+}

@@ -172,3 +172,21 @@ TEST_CASE("loss names and argument errors", "[train][loss]") {
     CHECK_THROWS_AS(bce_with_logits(z, t, {}, 3), std::invalid_argument);
     CHECK_THROWS_AS(lovasz_hinge(z, t, {}, 0), std::invalid_argument);
 }
+
+// A diverged network hands the loss NaN or infinite logits. Sorting them for the Lovasz hinge is
+// undefined behaviour (std::sort needs a strict weak order, which NaN breaks), so the loss refuses
+// them with a message naming the pixel, on every entry point and every backend.
+TEST_CASE("Lovasz with non-finite logits is a clear error, not undefined behaviour", "[train][loss]") {
+    for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+        std::vector<double> z{0.5, -1.0, bad, 2.0, 0.25, -0.5}, t{1, 0, 1, 0, 1, 0};
+        std::vector<double> g(z.size(), 7.0);
+        CHECK_THROWS_WITH(lovasz_hinge(z, t, g, 2),
+                          Catch::Contains("logit") && Catch::Contains("image 0") && Catch::Contains("not finite"));
+        std::vector<float> zf(z.begin(), z.end()), tf(t.begin(), t.end());
+        CHECK_THROWS_WITH(compute_loss(LossKind::lovasz, zf, tf, {}, 1), Catch::Contains("not finite"));
+        // the op itself, on a map with a scored region: the position is the map's row and column
+        const salt::MapGeometry geo{1, 2, 3, salt::Region{0, 0, 2, 3}};
+        CHECK_THROWS_WITH(salt::ops::loss_lovasz(geo, z.data(), t.data(), g.data()),
+                          Catch::Contains("row 0, column 2"));
+    }
+}
