@@ -26,7 +26,9 @@ import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import Bottleneck, resnet50
 from torchvision.models.segmentation import deeplabv3_resnet50
-from torchvision.models.segmentation.deeplabv3 import ASPP, _deeplabv3_resnet
+from torchvision.models._utils import IntermediateLayerGetter
+from torchvision.models.resnet import BasicBlock, resnet18, resnet34
+from torchvision.models.segmentation.deeplabv3 import ASPP, DeepLabHead, DeepLabV3, _deeplabv3_resnet
 
 SAFETENSORS_DTYPE = {torch.float32: "F32", torch.float64: "F64", torch.int64: "I64"}
 
@@ -157,8 +159,33 @@ def run_case(name, model, x, out_dir, meta, gen):
     return timings
 
 
-def build_deeplab(channels, output_stride):
-    if output_stride == 8:
+def dilate_basic_stages(backbone, output_stride):
+    """torchvision's BasicBlock refuses dilation; salt dilates both 3x3 convs of a block with the stage
+    plan of torchvision's _make_layer: in a dilated stage, block 0 drops its stride and keeps the
+    previous dilation, the other blocks take the new one (padding = dilation keeps the map size)."""
+    dilate = {"layer3": output_stride == 8, "layer4": True}
+    dilation = 1
+    for name in ("layer2", "layer3", "layer4"):
+        stage = getattr(backbone, name)
+        if not dilate.get(name, False):
+            continue
+        previous = dilation
+        dilation *= 2
+        for i, block in enumerate(stage):
+            assert isinstance(block, BasicBlock)
+            d = previous if i == 0 else dilation
+            for conv in (block.conv1, block.conv2):
+                conv.stride, conv.dilation, conv.padding = (1, 1), (d, d), (d, d)
+            if block.downsample is not None:
+                block.downsample[0].stride = (1, 1)
+
+
+def build_deeplab(channels, output_stride, encoder="resnet50"):
+    if encoder in ("resnet18", "resnet34"):
+        backbone = (resnet18 if encoder == "resnet18" else resnet34)(weights=None)
+        dilate_basic_stages(backbone, output_stride)
+        model = DeepLabV3(IntermediateLayerGetter(backbone, {"layer4": "out"}), DeepLabHead(512, 1), None)
+    elif output_stride == 8:
         model = deeplabv3_resnet50(weights=None, weights_backbone=None, num_classes=1, aux_loss=False)
     else:  # output stride 16: only layer4 dilated
         backbone = resnet50(weights=None, replace_stride_with_dilation=[False, False, True])
@@ -210,6 +237,7 @@ def main():
     ap.add_argument("--size", type=int, default=128, help="input height = width")
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--output-stride", type=int, choices=(8, 16), default=8)
+    ap.add_argument("--encoder", choices=("resnet18", "resnet34", "resnet50"), default="resnet50")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--small-only", action="store_true", help="only the Bottleneck and ASPP cases")
     ap.add_argument("--threads", type=int, default=2)
@@ -229,14 +257,16 @@ def main():
     t_start = time.time()
     torch.manual_seed(args.seed)
     gen = torch.Generator().manual_seed(args.seed + 1)
-    model = build_deeplab(args.channels, args.output_stride)
+    model = build_deeplab(args.channels, args.output_stride, args.encoder)
     randomize_batchnorm(model, gen)
     x = torch.randn(args.batch, args.channels, args.size, args.size, generator=gen)
-    meta = {"model": "torchvision deeplabv3_resnet50(num_classes=1, aux_loss=False)",
+    meta = {"model": "torchvision deeplabv3_resnet50(num_classes=1, aux_loss=False)" if args.encoder == "resnet50"
+            else "torchvision DeepLabV3(%s with dilated BasicBlocks, DeepLabHead(512, 1))" % args.encoder,
+            "encoder": args.encoder,
             "channels": args.channels, "size": args.size, "batch": args.batch,
             "output_stride": args.output_stride, "seed": args.seed,
             "input_shape": list(x.shape)}
-    run_case("deeplabv3_resnet50", model, x, args.out, meta, gen)
+    run_case("deeplabv3_" + args.encoder, model, x, args.out, meta, gen)
     print("total %.1fs" % (time.time() - t_start))
 
 

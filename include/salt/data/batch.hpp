@@ -15,6 +15,8 @@
 // Output buffers: images [n][size][size][channels] float, masks [n][size][size][1] float 0/1.
 #pragma once
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -91,6 +93,7 @@ struct BatchOptions {
     AugmentOptions augment_options{};
     std::uint64_t seed = 1;
     Normalisation norm{};
+    int threads = 0;           // host threads preparing a batch; 0 = OpenMP's default
 };
 
 struct Batch {
@@ -145,7 +148,8 @@ public:
         b.images.assign(n * std::size_t(S) * std::size_t(S) * std::size_t(C), 0.f);
         b.masks.assign(n * std::size_t(S) * std::size_t(S), 0.f);
         const long count = long(n);
-#pragma omp parallel for schedule(static)
+        const int threads = opt_.threads > 0 ? opt_.threads : omp_get_max_threads();
+#pragma omp parallel for schedule(static) num_threads(threads)
         for (long k = 0; k < count; ++k) fill_one(b, std::size_t(k), b.indices[std::size_t(k)]);
         cursor_ += n;
         return true;

@@ -24,8 +24,12 @@
 
 namespace salt::models {
 
+inline constexpr std::array<int, 4> resnet18_blocks{2, 2, 2, 2};
+inline constexpr std::array<int, 4> resnet34_blocks{3, 4, 6, 3};
 inline constexpr std::array<int, 4> resnet50_blocks{3, 4, 6, 3};
 inline constexpr std::array<int, 4> resnet101_blocks{3, 4, 23, 3};
+
+using nn::BlockKind;
 
 struct DeepLabV3Config {
     int height = 128;
@@ -33,12 +37,19 @@ struct DeepLabV3Config {
     int in_channels = 1;
     int classes = 1;
     std::array<int, 4> blocks = resnet50_blocks;
+    BlockKind block = BlockKind::bottleneck;  // basic: ResNet-18/34 (BasicBlock), bottleneck: ResNet-50/101
     int output_stride = 8;
     std::array<int, 3> rates = {12, 24, 36};
     bool aux = false;
 
     constexpr bool operator==(const DeepLabV3Config&) const = default;
 };
+
+// The backbone's name as torchvision (and segmentation_models_pytorch) call it.
+constexpr const char* encoder_name(const DeepLabV3Config& c) {
+    if (c.block == BlockKind::basic) return c.blocks == resnet18_blocks ? "resnet18" : c.blocks == resnet34_blocks ? "resnet34" : "resnet(basic)";
+    return c.blocks == resnet50_blocks ? "resnet50" : c.blocks == resnet101_blocks ? "resnet101" : "resnet(bottleneck)";
+}
 
 namespace check {
 template <int in_channels>
@@ -71,12 +82,14 @@ public:
     using device_type = typename B::device;
     static constexpr DeepLabV3Config config = C;
     static constexpr Shape in_shape{C.height, C.width, C.in_channels};
-    using Backbone = nn::ResNetBackbone<T, in_shape, B, C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.output_stride>;
+    using Backbone = nn::ResNetBackbone<T, in_shape, B, C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.output_stride,
+                                        C.block>;
     static constexpr Shape feature_shape = Backbone::out_shape;
     using Classifier =
         nn::Sequential<T, feature_shape, B, nn::spec::aspp<256, C.rates[0], C.rates[1], C.rates[2]>,
                        nn::spec::conv<256, 256, 3, 1, 1, 1, false, HeadInit>, nn::spec::batch_norm, nn::spec::relu,
                        nn::spec::conv<256, C.classes, 1, 1, 0, 1, true, HeadInit>>;
+    static_assert(Classifier::in_shape.c == feature_shape.c);
     using Upsample = nn::Upsample<T, Classifier::out_shape, C.height, C.width, B>;
     using AuxClassifier =
         nn::Sequential<T, Backbone::layer3_shape, B, nn::spec::conv<Backbone::layer3_shape.c, 256, 3, 1, 1, 1, false, HeadInit>,

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "salt/models/deeplabv3.hpp"
 #include "salt/nn/context.hpp"
 
 namespace salt::models {
@@ -33,9 +34,10 @@ inline std::string with_commas(std::size_t n) {
 template <class Model>
 void print_summary(std::FILE* out, int infer_batch = 1, int train_batch = 8) {
     constexpr auto C = Model::config;
-    std::fprintf(out, "DeepLabV3 (ResNet blocks %d-%d-%d-%d), input %dx%dx%d, %d class%s, output stride %d, "
+    std::fprintf(out, "DeepLabV3 (%s: %s blocks %d-%d-%d-%d), input %dx%dx%d, %d class%s, output stride %d, "
                       "ASPP rates %d/%d/%d%s\n",
-                 C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.height, C.width, C.in_channels, C.classes,
+                 encoder_name(C), C.block == BlockKind::basic ? "basic" : "bottleneck", C.blocks[0], C.blocks[1],
+                 C.blocks[2], C.blocks[3], C.height, C.width, C.in_channels, C.classes,
                  C.classes == 1 ? "" : "es", C.output_stride, C.rates[0], C.rates[1], C.rates[2],
                  C.aux ? ", aux head" : "");
     std::fprintf(out, "%-44s %-18s %-16s %12s\n", "module", "kind", "output (HxWxC)", "parameters");

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "salt/io/safetensors.hpp"
+#include "salt/models/deeplabv3.hpp"
 #include "salt/nn/parameter.hpp"
 #include "salt/ops/conv2d.hpp"
 
@@ -78,6 +79,8 @@ std::map<std::string, std::string> config_metadata() {
             {"salt.in_channels", std::to_string(C.in_channels)},
             {"salt.classes", std::to_string(C.classes)},
             {"salt.blocks", join(C.blocks)},
+            {"salt.block", C.block == BlockKind::basic ? "basic" : "bottleneck"},
+            {"salt.encoder", encoder_name(C)},
             {"salt.output_stride", std::to_string(C.output_stride)},
             {"salt.rates", join(C.rates)},
             {"salt.aux", C.aux ? "1" : "0"}};

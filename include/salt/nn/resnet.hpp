@@ -1,5 +1,5 @@
-// salt/nn/resnet.hpp — the ResNet backbone (Bottleneck blocks) with torchvision's
-// replace_stride_with_dilation semantics, as DeepLabV3 uses it.
+// salt/nn/resnet.hpp — the ResNet backbone (Bottleneck blocks: ResNet-50/101; BasicBlocks:
+// ResNet-18/34) with torchvision's replace_stride_with_dilation semantics, as DeepLabV3 uses it.
 //
 // torchvision's _make_layer: when a stage is dilated, previous = dilation; dilation *= stride;
 // stride = 1; block 0 uses `previous`, blocks 1.. the new dilation. So with output stride 8,
@@ -10,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "salt/nn/basic_block.hpp"
 #include "salt/nn/bottleneck.hpp"
 #include "salt/nn/spec.hpp"
 
@@ -69,19 +70,33 @@ struct sequential_of<T, In, B, spec_list<Specs...>> {
 };
 }  // namespace detail
 
-// One ResNet stage ("layer1" .. "layer4"): Blocks bottlenecks, the first carrying the stride.
+// The two block kinds: Bottleneck (1x1, 3x3, 1x1; 4x expansion) and BasicBlock (two 3x3).
+enum class BlockKind { bottleneck, basic };
+
+template <BlockKind K, int Planes, int Stride, int Dilation>
+struct block_spec {
+    using type = spec::bottleneck<Planes, Stride, Dilation>;
+};
+template <int Planes, int Stride, int Dilation>
+struct block_spec<BlockKind::basic, Planes, Stride, Dilation> {
+    using type = spec::basic_block<Planes, Stride, Dilation>;
+};
+
+// One ResNet stage ("layer1" .. "layer4"): Blocks blocks, the first carrying the stride.
 // (A struct rather than an alias template: g++ 12 crashes substituting class-type template
 // arguments such as Shape through an alias template used in a dependent context.)
-template <class T, Shape In, class B, int Planes, int Blocks, int Stride, int FirstDilation, int Dilation>
+template <class T, Shape In, class B, int Planes, int Blocks, int Stride, int FirstDilation, int Dilation,
+          BlockKind K = BlockKind::bottleneck>
 struct resnet_stage {
     using type = typename detail::sequential_of<
         T, In, B,
-        typename detail::append_copies<detail::spec_list<spec::bottleneck<Planes, Stride, FirstDilation>>,
-                                       spec::bottleneck<Planes, 1, Dilation>, Blocks - 1>::type>::type;
+        typename detail::append_copies<detail::spec_list<typename block_spec<K, Planes, Stride, FirstDilation>::type>,
+                                       typename block_spec<K, Planes, 1, Dilation>::type, Blocks - 1>::type>::type;
 };
 
 // The stem (conv1 7x7/2, bn1, relu, maxpool 3x3/2) and four stages, with torchvision's names.
-template <class T, Shape In, class B, int Blocks1, int Blocks2, int Blocks3, int Blocks4, int OutputStride>
+template <class T, Shape In, class B, int Blocks1, int Blocks2, int Blocks3, int Blocks4, int OutputStride,
+          BlockKind K = BlockKind::bottleneck>
 class ResNetBackbone {
     static_assert(OutputStride == 8 || OutputStride == 16, "ResNetBackbone: the output stride must be 8 or 16");
     static constexpr StagePlan P = plan_for_output_stride(OutputStride);
@@ -90,10 +105,10 @@ public:
     using scalar_type = T;
     using backend_type = B;
     using Stem = Sequential<T, In, B, spec::conv<In.c, 64, 7, 2, 3>, spec::batch_norm, spec::relu, spec::max_pool<3, 2, 1>>;
-    using Layer1 = typename resnet_stage<T, Stem::out_shape, B, 64, Blocks1, P.stride[0], P.first_dilation[0], P.dilation[0]>::type;
-    using Layer2 = typename resnet_stage<T, Layer1::out_shape, B, 128, Blocks2, P.stride[1], P.first_dilation[1], P.dilation[1]>::type;
-    using Layer3 = typename resnet_stage<T, Layer2::out_shape, B, 256, Blocks3, P.stride[2], P.first_dilation[2], P.dilation[2]>::type;
-    using Layer4 = typename resnet_stage<T, Layer3::out_shape, B, 512, Blocks4, P.stride[3], P.first_dilation[3], P.dilation[3]>::type;
+    using Layer1 = typename resnet_stage<T, Stem::out_shape, B, 64, Blocks1, P.stride[0], P.first_dilation[0], P.dilation[0], K>::type;
+    using Layer2 = typename resnet_stage<T, Layer1::out_shape, B, 128, Blocks2, P.stride[1], P.first_dilation[1], P.dilation[1], K>::type;
+    using Layer3 = typename resnet_stage<T, Layer2::out_shape, B, 256, Blocks3, P.stride[2], P.first_dilation[2], P.dilation[2], K>::type;
+    using Layer4 = typename resnet_stage<T, Layer3::out_shape, B, 512, Blocks4, P.stride[3], P.first_dilation[3], P.dilation[3], K>::type;
 
     static constexpr Shape in_shape = In;
     static constexpr Shape layer3_shape = Layer3::out_shape;

@@ -62,6 +62,7 @@ struct TrainOptions {
     double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
     bool progress = true;                 // the progress line on stderr
     bool loss_on_image_only = false;      // score the loss only on the image inside the padding
+    int host_threads = 0;                 // threads preparing batches on the host; 0 = OpenMP's default
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
 };
 
@@ -215,6 +216,7 @@ public:
         bo.augment = opt_.augment;
         bo.seed = opt_.seed;
         bo.norm = pre_.norm;
+        bo.threads = opt_.host_threads;
         data::BatchLoader train_loader(ds_, train_idx, bo);
         data::BatchOptions vo = bo;
         vo.shuffle = false, vo.drop_last = false, vo.augment = false;
