@@ -178,3 +178,101 @@ TEST_CASE("trainer: the bf16 GEMM path trains like fp32", "[unit][train]") {
         CHECK(std::fabs(a - b) <= 0.05 * a);
     }
 }
+
+// The accuracy recipe's pieces: warm-up + cosine annealing over the planned epochs, a Lovasz phase
+// at the end, the loss scored on the image only, and the post-processing chosen on the validation
+// split (with test-time augmentation) and saved with the best weights. An interrupted run resumes to
+// the same weights, as with the plateau schedule.
+TEST_CASE("trainer: cosine schedule, Lovasz phase, post-processing; resume stays exact", "[unit][train]") {
+    test::TempTgs tgs(32, 6, "recipe");
+    data::TgsOptions to;
+    to.root = tgs.root;
+    const auto ds = data::load_tgs(to);
+    auto recipe = [](const std::filesystem::path& out) {
+        auto o = tiny(out);
+        o.epochs = 4;
+        o.schedule = "cosine";
+        o.warmup_epochs = 1;
+        o.lovasz_after = 0.5;
+        o.loss_on_image_only = true;
+        o.early_stop_patience = 0;
+        return o;
+    };
+    const auto a = fresh_dir("recipe_a");
+    train::TrainResult ra;
+    {
+        train::Trainer<Model> t(ds, recipe(a));
+        ra = t.run();
+    }
+    REQUIRE(ra.history.size() == 4);
+    CHECK(ra.planned_epochs == 4);
+    // warm-up from 0 over epoch 1, then down to min_lr: the lr logged at the end of each epoch falls
+    // from epoch 2 on
+    CHECK(ra.history[1].lr > ra.history[2].lr);
+    CHECK(ra.history[2].lr > ra.history[3].lr);
+    CHECK(ra.history[3].lr < 0.2 * 1e-3);
+    REQUIRE(ra.postprocess_chosen);
+    const auto best = io::SafetensorsFile::read(a / "best.safetensors");
+    const auto post = train::PostProcess::from_metadata(best.metadata(), "best");
+    CHECK(post.threshold == Approx(ra.postprocess.post.threshold));
+    CHECK(post.min_area == ra.postprocess.post.min_area);
+    CHECK(post.tta);
+    CHECK(ra.postprocess.map >= ra.postprocess.map_default);  // the default setting is a candidate
+    CHECK(best.metadata().count("salt.post.val_map") == 1);
+    auto m = std::make_unique<Model>();
+    CHECK_NOTHROW(models::load_weights(*m, best));  // the tensors are unchanged
+
+    const auto b = fresh_dir("recipe_b");
+    {
+        auto opt = recipe(b);
+        opt.after_epoch = [](int epoch) {
+            if (epoch == 2) throw std::runtime_error("simulated kill after epoch 2");
+        };
+        train::Trainer<Model> t(ds, opt);
+        CHECK_THROWS_WITH(t.run(), Catch::Contains("simulated kill"));
+    }
+    {
+        auto opt = recipe(b);
+        opt.resume = true;
+        train::Trainer<Model> t(ds, opt);
+        t.run();
+    }
+    CHECK(weights_of(a / "last.ckpt") == weights_of(b / "last.ckpt"));
+    std::filesystem::remove_all(a);
+    std::filesystem::remove_all(b);
+}
+
+TEST_CASE("post-processing: the choice, the minimum-area rule, the breakdown", "[unit][train]") {
+    using train::MaskCounts;
+    // Three images at two thresholds: a speck of 5 pixels on an empty image, a good prediction, an
+    // image whose salt only the lower threshold finds.
+    const std::vector<double> th{0.5, 0.3};
+    const std::vector<MaskCounts> c{
+        {0, 5, 0, 95},  {0, 9, 0, 91},      // truth empty: 5 / 9 false pixels
+        {40, 2, 3, 55}, {42, 6, 1, 51},     // salt, well found
+        {0, 0, 30, 70}, {25, 4, 5, 66}};    // salt, found only at 0.3
+    const std::vector<int> areas{0, 10, 50};
+    const auto pick = train::choose_postprocess(c, th, areas, false);
+    // at 0.3 with min area 10: image 1 becomes empty (1.0), image 2 hits, image 3 found
+    CHECK(pick.post.threshold == 0.3);
+    CHECK(pick.post.min_area == 10);
+    // IoU 40/45 clears 8 of the 10 thresholds; at 0.3 with area 10: 10 + 8 (42/49) + 5 (25/34)
+    CHECK(pick.map_default == Approx((0 + 8 + 0) / 30.0));
+    CHECK(pick.map == Approx((10 + 8 + 5) / 30.0));
+    CHECK(train::apply_min_area(MaskCounts{0, 5, 0, 95}, 10) == MaskCounts{0, 0, 0, 100});
+    CHECK(train::apply_min_area(MaskCounts{3, 2, 1, 94}, 5) == MaskCounts{3, 2, 1, 94});  // 5 is not below 5
+    std::vector<std::uint8_t> mask{0, 1, 1, 0};
+    train::apply_min_area(mask, 3);
+    CHECK(mask == std::vector<std::uint8_t>{0, 0, 0, 0});
+    train::Breakdown bd;
+    for (std::size_t i = 0; i < c.size(); i += 2) bd.add(c[i]);
+    CHECK(bd.all.images == 3);
+    CHECK(bd.empty.images == 1);
+    CHECK(bd.salt.images == 2);
+    CHECK(bd.false_positive_images == 1);
+    CHECK(bd.false_negative_images == 1);
+    CHECK(bd.coverage[3].images == 2);  // 43% and 30% salt: (25%, 50%]
+    CHECK(train::PostProcess::from_metadata(train::PostProcess{0.35, 20, true}.metadata(), "x").min_area == 20);
+    CHECK_THROWS_WITH(train::PostProcess::from_metadata({{"salt.post.threshold", "1.5"}}, "w.safetensors"),
+                      Catch::Contains("w.safetensors") && Catch::Contains("(0, 1)"));
+}

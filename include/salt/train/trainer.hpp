@@ -35,6 +35,7 @@
 #include "salt/train/loss.hpp"
 #include "salt/train/metrics.hpp"
 #include "salt/train/optimizer.hpp"
+#include "salt/train/postprocess.hpp"
 #include "salt/train/schedule.hpp"
 
 namespace salt::train {
@@ -62,6 +63,14 @@ struct TrainOptions {
     double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
     bool progress = true;                 // the progress line on stderr
     bool loss_on_image_only = false;      // score the loss only on the image inside the padding
+    std::string schedule = "plateau";     // plateau: ReduceLROnPlateau on `monitor`; cosine: warm-up, then
+                                          // cosine annealing to min_lr at the end of the planned epochs
+    double warmup_epochs = 1.0;           // cosine: linear warm-up from 0 over this many epochs
+    double lovasz_after = 0.0;            // from this fraction of the planned epochs on, train with the
+                                          // Lovasz hinge instead of `loss` (0: never)
+    bool choose_postprocess = true;       // after training: threshold and minimum area chosen on the
+                                          // validation split, saved in best.safetensors' metadata
+    bool postprocess_tta = true;          // ... with test-time augmentation
     int host_threads = 0;                 // threads preparing batches on the host; 0 = OpenMP's default
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
 };
@@ -75,8 +84,11 @@ struct TrainResult {
     std::vector<EpochRecord> history;
     double best = 0;
     int best_epoch = -1;
+    int planned_epochs = 0;  // the epochs the schedule was laid out for
     std::string stopped_because;
     bool failed = false;  // a non-finite loss
+    bool postprocess_chosen = false;
+    PostProcessChoice postprocess;  // when chosen: the threshold, minimum area and validation mAP
 };
 
 class TrainError : public std::runtime_error {
@@ -145,6 +157,10 @@ public:
             throw std::invalid_argument("the batch must be at least 2 (BatchNorm in training mode needs more than one "
                                         "value per channel in ASPP's pooling branch)");
         if (opt_.epochs < 1) throw std::invalid_argument("--epochs must be at least 1");
+        if (opt_.schedule != "plateau" && opt_.schedule != "cosine")
+            throw std::invalid_argument("unknown schedule '" + opt_.schedule + "' (plateau or cosine)");
+        if (!(opt_.warmup_epochs >= 0)) throw std::invalid_argument("--warmup-epochs must be >= 0");
+        if (!(opt_.lovasz_after >= 0 && opt_.lovasz_after < 1)) throw std::invalid_argument("--lovasz-after must be in [0, 1)");
         if (!(opt_.lr > 0)) throw std::invalid_argument("--lr must be positive");
         detail::monitor_value({}, opt_.monitor);  // validates the name
         pre_.size = In.h;
@@ -195,6 +211,7 @@ public:
 
         TrainResult result;
         result.best = popt.mode == PlateauOptions::Mode::max ? -1e300 : 1e300;
+        result.planned_epochs = opt_.epochs;
         int start_epoch = 0, bad_epochs = 0;
         if (opt_.resume) {
             if (!fs::exists(ckpt_path)) throw TrainError(ckpt_path.string() + ": cannot resume, no checkpoint");
@@ -233,8 +250,24 @@ public:
         say("training %zu images (%zu steps of %d per epoch), validating on %zu; run directory %s\n", train_idx.size(),
             steps_per_epoch, opt_.batch, val_idx.size(), opt_.out.c_str());
 
-        for (int epoch = start_epoch + 1; epoch <= opt_.epochs; ++epoch) {
+        const bool cosine = opt_.schedule == "cosine";
+        auto lr_at = [&](int epoch, std::size_t step) {
+            const auto total = std::int64_t(result.planned_epochs) * std::int64_t(steps_per_epoch);
+            const auto warm = std::min<std::int64_t>(total - 1, std::int64_t(opt_.warmup_epochs * double(steps_per_epoch)));
+            const WarmupCosine c(opt_.lr, total, std::max<std::int64_t>(warm, 0), opt_.min_lr);
+            return c.lr_at(std::int64_t(epoch - 1) * std::int64_t(steps_per_epoch) + std::int64_t(step));
+        };
+        // The loss of an epoch: `loss`, then the Lovasz hinge for the last part of the plan.
+        auto loss_of = [&](int epoch) {
+            const int switch_after = int(std::floor(opt_.lovasz_after * double(result.planned_epochs)));
+            return opt_.lovasz_after > 0 && epoch > switch_after ? LossKind::lovasz : opt_.loss;
+        };
+
+        for (int epoch = start_epoch + 1; epoch <= result.planned_epochs; ++epoch) {
             const auto t0 = std::chrono::steady_clock::now();
+            const LossKind loss_kind = loss_of(epoch);
+            if (opt_.lovasz_after > 0 && epoch > 1 && loss_kind != loss_of(epoch - 1))
+                say("  from epoch %d on: the Lovasz hinge loss\n", epoch);
             Rng dropout_rng(opt_.seed * 0x9E3779B97F4A7C15ULL + std::uint64_t(epoch));
             nn::Context<B> ctx{ws, nn::Mode::train, &dropout_rng};
             train_loader.start_epoch(std::uint64_t(epoch));
@@ -244,11 +277,12 @@ public:
             while (step < steps_per_epoch && train_loader.next(batch)) {
                 ws.reset();
                 adam.zero_grad();
+                if (cosine) adam.set_lr(lr_at(epoch, step));
                 batch_images.upload(batch.images);
                 batch_masks.upload(batch.masks);
                 auto logits = model->forward(TensorView<const float, In>(batch_images.data(), batch.count), ctx).out;
                 auto dy = ctx.template take<float, Out>(batch.count);
-                const double loss = compute_loss(dev, opt_.loss, geometry(batch.count),
+                const double loss = compute_loss(dev, loss_kind, geometry(batch.count),
                                                  static_cast<const float*>(logits.data()),
                                                  static_cast<const float*>(batch_masks.data()), dy.data());
                 if (!std::isfinite(loss)) {
@@ -273,7 +307,7 @@ public:
             rec.epoch = epoch;
             rec.lr = adam.lr();
             rec.train_loss = loss_sum / double(std::max<std::size_t>(step, 1));
-            validate(*model, ws, batch_images, batch_masks, val_loader, rec);
+            validate(*model, ws, batch_images, batch_masks, val_loader, rec, loss_kind);
             rec.seconds = seconds_since(t0);
             rec.images_per_s = double(images) / std::max(train_seconds, 1e-9);
             result.history.push_back(rec);
@@ -289,14 +323,22 @@ public:
             } else {
                 ++bad_epochs;
             }
-            const double new_lr = plateau.step(metric);
+            const double new_lr = cosine ? adam.lr() : plateau.step(metric);
             if (new_lr != adam.lr()) {
                 say("  %s did not improve for %d epochs: learning rate %.3g -> %.3g\n", opt_.monitor.c_str(),
                     popt.patience + 1, adam.lr(), new_lr);
                 adam.set_lr(new_lr);
             }
+            // A time limit with the cosine schedule: after the first epoch, lay the schedule out over the
+            // epochs that fit (the plan is saved in the checkpoint, so a resumed run keeps it).
+            if (cosine && opt_.max_minutes > 0 && epoch == 1 && start_epoch == 0) {
+                const int fit = int(std::floor(opt_.max_minutes * 60.0 / std::max(rec.seconds, 1e-3)));
+                result.planned_epochs = std::clamp(fit, 1, opt_.epochs);
+                say("  %.1f minutes per epoch: the schedule is laid out over %d epochs\n", rec.seconds / 60.0,
+                    result.planned_epochs);
+            }
             say("epoch %d/%d  lr %.3g  train loss %.4f  val loss %.4f  IoU %.4f  Dice %.4f  mAP %.4f  %.1f img/s  %s%s\n",
-                epoch, opt_.epochs, rec.lr, rec.train_loss, rec.val_loss, rec.val_iou, rec.val_dice, rec.val_map,
+                epoch, result.planned_epochs, rec.lr, rec.train_loss, rec.val_loss, rec.val_iou, rec.val_dice, rec.val_map,
                 rec.images_per_s, detail::format_duration(rec.seconds).c_str(), improved ? "  (best so far)" : "");
             // The log, the curves and then the checkpoint: each replaced atomically.
             io::write_file_atomic(log_path, detail::log_csv(result.history));
@@ -309,13 +351,89 @@ public:
                                          std::to_string(bad_epochs) + " epochs";
                 break;
             }
-            if (opt_.max_minutes > 0 && seconds_since(started) > opt_.max_minutes * 60) {
+            if (opt_.max_minutes > 0 && seconds_since(started) > opt_.max_minutes * 60 && epoch < result.planned_epochs) {
                 result.stopped_because = "the time limit of " + std::to_string(opt_.max_minutes) + " minutes";
                 break;
             }
         }
         if (result.stopped_because.empty()) result.stopped_because = "all epochs done";
+        if (opt_.choose_postprocess && result.best_epoch >= 1) choose_and_save_postprocess(best_path, val_idx, result);
         return result;
+    }
+
+    // After training: the probability threshold and minimum area with the best validation mAP for the
+    // best weights (with test-time augmentation when asked), written into best.safetensors' metadata.
+    void choose_and_save_postprocess(const std::filesystem::path& best_path, const std::vector<std::size_t>& val_idx,
+                                     TrainResult& result) {
+        if (val_idx.empty()) return;
+        const auto file = io::SafetensorsFile::read(best_path);
+        auto model = std::make_unique<Model>(backend_options_);
+        models::load_weights(*model, file);
+        const int w = ds_.size, h = ds_.size;
+        const Region region = pre_.image_region(w, h);
+        const bool padded = pre_.pads(w, h);  // else the logits are resized back onto the image on the host
+        const bool tta = opt_.postprocess_tta;
+        std::vector<double> probs, logits;
+        for (int k = 0; k <= 10; ++k) probs.push_back(0.25 + 0.05 * k);  // 0.25 .. 0.75
+        for (double p : probs) logits.push_back(std::log(p / (1.0 - p)));
+        const std::vector<int> areas = {0, 5, 10, 20, 30, 40, 60, 80, 100, 150, 200, 300};
+        Predictor<Model> predictor(*model, opt_.batch);
+        std::vector<float> inputs(In.size() * std::size_t(opt_.batch)), mirrored(tta ? inputs.size() : 0);
+        std::vector<float> truth(padded ? std::size_t(region.pixels()) * std::size_t(opt_.batch) : 0);
+        std::vector<MaskCounts> counts;
+        say("choosing the threshold and minimum area on %zu validation images%s ...\n", val_idx.size(),
+            tta ? " (with test-time augmentation)" : "");
+        for (std::size_t start = 0; start < val_idx.size(); start += std::size_t(opt_.batch)) {
+            const int n = int(std::min<std::size_t>(std::size_t(opt_.batch), val_idx.size() - start));
+            for (int b = 0; b < n; ++b) {
+                const auto& s = ds_.samples[val_idx[start + std::size_t(b)]];
+                data::prepare_input(s.image, s.depth, pre_, std::span<float>(inputs.data() + In.size() * std::size_t(b), In.size()));
+                if (tta)
+                    data::prepare_input(s.image, s.depth, pre_,
+                                        std::span<float>(mirrored.data() + In.size() * std::size_t(b), In.size()), true);
+                if (padded)
+                    for (std::size_t i = 0; i < std::size_t(region.pixels()); ++i)
+                        truth[std::size_t(b) * std::size_t(region.pixels()) + i] = s.mask[i] ? 1.f : 0.f;
+            }
+            predictor.predict(std::span<const float>(inputs.data(), In.size() * std::size_t(n)),
+                              tta ? std::span<const float>(mirrored.data(), In.size() * std::size_t(n)) : std::span<const float>(),
+                              n, region);
+            if (padded) {
+                const auto c = predictor.stats(
+                    std::span<const float>(truth.data(), std::size_t(region.pixels()) * std::size_t(n)), logits);
+                counts.insert(counts.end(), c.begin(), c.end());
+                continue;
+            }
+            const auto l = predictor.logits();
+            const std::size_t per = std::size_t(region.pixels());
+            for (int b = 0; b < n; ++b) {
+                const auto back = data::map_back_region(std::span<const float>(l.data() + per * std::size_t(b), per), pre_, w, h);
+                const auto& mask = ds_.samples[val_idx[start + std::size_t(b)]].mask;
+                for (double t : logits) {
+                    MaskCounts c;
+                    for (std::size_t i = 0; i < back.size(); ++i) {
+                        const bool p = double(back[i]) > t, q = mask[i] != 0;
+                        c.tp += p && q, c.fp += p && !q, c.fn += !p && q, c.tn += !p && !q;
+                    }
+                    counts.push_back(c);
+                }
+            }
+        }
+        result.postprocess = choose_postprocess(counts, probs, areas, tta);
+        result.postprocess_chosen = true;
+        // Rewrite the weights file with the choice in its metadata (atomically, the tensors unchanged).
+        io::SafetensorsWriter wr;
+        for (auto r : file.tensors()) wr.add(std::move(r));
+        for (const auto& [k, v] : file.metadata()) wr.set_metadata(k, v);
+        for (const auto& [k, v] : result.postprocess.post.metadata()) wr.set_metadata(k, v);
+        char m[32];
+        std::snprintf(m, sizeof m, "%.6f", result.postprocess.map);
+        wr.set_metadata("salt.post.val_map", m);
+        wr.write(best_path);
+        say("post-processing: threshold %.2f, minimum area %d%s: validation mAP %.4f (threshold 0.5, no minimum area: "
+            "%.4f)\n",
+            result.postprocess.post.threshold, result.postprocess.post.min_area, tta ? ", TTA" : "", result.postprocess.map,
+            result.postprocess.map_default);
     }
 
 private:
@@ -350,7 +468,7 @@ private:
     }
 
     void validate(Model& model, Workspace<B>& ws, Tensor<float, In, B>& images, Tensor<float, Out, B>& masks,
-                  data::BatchLoader& loader, EpochRecord& rec) {
+                  data::BatchLoader& loader, EpochRecord& rec, LossKind loss_kind) {
         auto& dev = model.device();
         loader.start_epoch(0);
         data::Batch batch;
@@ -366,7 +484,7 @@ private:
             masks.upload(batch.masks);
             nn::Context<B> ctx{ws, nn::Mode::eval, nullptr};
             auto logits = model.forward(TensorView<const float, In>(images.data(), batch.count), ctx).out;
-            loss_sum += compute_loss(dev, opt_.loss, geometry(batch.count), static_cast<const float*>(logits.data()),
+            loss_sum += compute_loss(dev, loss_kind, geometry(batch.count), static_cast<const float*>(logits.data()),
                                      static_cast<const float*>(masks.data()), static_cast<float*>(nullptr));
             ++batches;
             // Metrics on the original 101x101 masks. Padded: the image's region of the prediction
@@ -406,6 +524,8 @@ private:
         const std::int64_t state[4] = {epoch, bad_epochs, result.best_epoch, std::int64_t(opt_.seed)};
         w.add_i64("trainer.state", {4}, state);
         w.add_f64("trainer.best", {1}, &result.best);
+        const std::int64_t plan = result.planned_epochs;
+        w.add_i64("trainer.plan", {1}, &plan);
         auto meta = models::config_metadata<Model>();
         for (auto& [k, v] : pre_.metadata()) meta[k] = v;
         for (auto& [k, v] : meta) w.set_metadata(k, v);
@@ -437,6 +557,9 @@ private:
                              "; resume with the same seed");
         epoch = int(st[0]), bad_epochs = int(st[1]), result.best_epoch = int(st[2]);
         result.best = ck.to_double("trainer.best").at(0);
+        if (ck.find("trainer.plan")) result.planned_epochs = int(ck.to_int64("trainer.plan").at(0));
+        // A resumed run may be given more epochs: a plan made from a time limit stays, else it grows.
+        if (opt_.max_minutes <= 0 || opt_.schedule != "cosine") result.planned_epochs = opt_.epochs;
     }
 
     static std::vector<EpochRecord> read_log(const std::filesystem::path& path, int up_to_epoch) {

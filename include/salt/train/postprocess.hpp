@@ -1,0 +1,163 @@
+// salt/train/postprocess.hpp — what turns a model's logits into the masks it is judged on, chosen
+// on the validation split after training and saved with the weights, and where the points go.
+//
+//   PostProcess   a probability threshold, a minimum area (a predicted mask with fewer pixels
+//                 becomes empty: the TGS metric scores a false positive on an empty image 0, and
+//                 specks are the usual cause) and whether predictions average the mirrored image's
+//                 (test-time augmentation). Written into a weights file's metadata (salt.post.*)
+//                 by the trainer; `salt eval` and `salt predict` apply it unless told otherwise.
+//   choose_postprocess  the threshold and minimum area with the best TGS mAP on per-image pixel
+//                 counts taken at several thresholds (Op::mask_stats), ties to the smaller area and
+//                 the threshold nearest 0.5.
+//   Breakdown     mAP of the images whose truth is empty and of those with salt, by salt coverage,
+//                 and the false-positive / false-negative image counts.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "salt/core/op_params.hpp"
+#include "salt/train/metrics.hpp"
+
+namespace salt::train {
+
+struct PostProcess {
+    double threshold = 0.5;  // probability above which a pixel is salt
+    int min_area = 0;        // a prediction with fewer salt pixels is made empty
+    bool tta = false;        // average with the prediction on the mirrored image
+
+    // The logit the threshold corresponds to (logit > this <=> sigmoid(logit) > threshold).
+    double logit_threshold() const { return std::log(threshold / (1.0 - threshold)); }
+
+    std::map<std::string, std::string> metadata() const {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.9g", threshold);
+        return {{"salt.post.threshold", b}, {"salt.post.min_area", std::to_string(min_area)},
+                {"salt.post.tta", tta ? "1" : "0"}};
+    }
+    // From weights metadata; files written before post-processing was chosen get the defaults.
+    static PostProcess from_metadata(const std::map<std::string, std::string>& m, const std::string& source) {
+        PostProcess p;
+        auto find = [&](const char* k) -> const std::string* {
+            const auto it = m.find(k);
+            return it == m.end() ? nullptr : &it->second;
+        };
+        try {
+            if (const auto* v = find("salt.post.threshold")) p.threshold = std::stod(*v);
+            if (const auto* v = find("salt.post.min_area")) p.min_area = std::stoi(*v);
+            if (const auto* v = find("salt.post.tta")) p.tta = *v == "1";
+        } catch (const std::logic_error& e) {
+            throw std::invalid_argument(source + ": malformed post-processing metadata (" + e.what() + ")");
+        }
+        p.check(source);
+        return p;
+    }
+    void check(const std::string& who) const {
+        if (!(threshold > 0.0 && threshold < 1.0))
+            throw std::invalid_argument(who + ": the threshold must be in (0, 1), got " + std::to_string(threshold));
+        if (min_area < 0) throw std::invalid_argument(who + ": the minimum area must be >= 0, got " + std::to_string(min_area));
+    }
+};
+
+// An image's counts after the minimum-area rule: a prediction smaller than min_area becomes empty.
+inline MaskCounts apply_min_area(MaskCounts c, int min_area) {
+    if (c.predicted() > 0 && c.predicted() < min_area) {
+        c.fn += c.tp;
+        c.tn += c.fp;
+        c.tp = c.fp = 0;
+    }
+    return c;
+}
+
+// Masks on the host (one image, values 0/1) after the minimum-area rule.
+inline void apply_min_area(std::span<std::uint8_t> mask, int min_area) {
+    std::int64_t area = 0;
+    for (auto v : mask) area += v != 0;
+    if (area > 0 && area < min_area) std::fill(mask.begin(), mask.end(), std::uint8_t(0));
+}
+
+struct PostProcessChoice {
+    PostProcess post;
+    double map = 0;          // the validation mAP with it
+    double map_default = 0;  // with threshold 0.5 and no minimum area
+};
+
+// per_image[i * thresholds.size() + k]: image i's counts with logit threshold thresholds[k]
+// (probability thresholds[k] mapped through the logit). Candidates: every threshold given, and
+// `areas` for the minimum area.
+inline PostProcessChoice choose_postprocess(std::span<const MaskCounts> per_image, std::span<const double> thresholds,
+                                            std::span<const int> areas, bool tta) {
+    const std::size_t K = thresholds.size();
+    if (K == 0 || per_image.size() % K != 0 || per_image.empty())
+        throw std::invalid_argument("choose_postprocess: the counts do not make whole images x thresholds");
+    const std::size_t n = per_image.size() / K;
+    PostProcessChoice best;
+    std::int64_t best_hits = -1;
+    double best_dist = 1e9;
+    int best_area = 0;
+    for (std::size_t k = 0; k < K; ++k)
+        for (int area : areas) {
+            std::int64_t hits = 0;
+            for (std::size_t i = 0; i < n; ++i) hits += tgs_hits(apply_min_area(per_image[i * K + k], area));
+            const double dist = std::fabs(thresholds[k] - 0.5);
+            const bool better = hits > best_hits || (hits == best_hits && (area < best_area ||
+                                                                          (area == best_area && dist < best_dist)));
+            if (better) {
+                best_hits = hits, best_dist = dist, best_area = area;
+                best.post = PostProcess{thresholds[k], area, tta};
+            }
+            if (area == 0 && std::fabs(thresholds[k] - 0.5) < 1e-12) best.map_default = double(hits) / double(10 * n);
+        }
+    best.map = double(best_hits) / double(10 * n);
+    return best;
+}
+
+// Where the points go.
+struct Breakdown {
+    struct Part {
+        std::int64_t images = 0;
+        std::int64_t hits = 0;  // sum of tgs_hits (0..10 per image)
+        double map() const { return images ? double(hits) / double(10 * images) : 0.0; }
+    };
+    Part all, empty, salt;  // by the truth
+    // Salt coverage of the truth (fraction of the image): (0, 1%], (1, 10%], (10, 25%], (25, 50%], (50, 100%].
+    static constexpr std::array<double, 5> kCoverageUpper{0.01, 0.10, 0.25, 0.50, 1.0};
+    std::array<Part, 5> coverage{};
+    std::int64_t false_positive_images = 0;  // truth empty, prediction not
+    std::int64_t false_negative_images = 0;  // truth has salt, prediction empty
+
+    void add(const MaskCounts& c) {
+        const int h = tgs_hits(c);
+        auto put = [&](Part& p) { ++p.images, p.hits += h; };
+        put(all);
+        if (c.truth() == 0) {
+            put(empty);
+            if (c.predicted() > 0) ++false_positive_images;
+            return;
+        }
+        put(salt);
+        if (c.predicted() == 0) ++false_negative_images;
+        const double cov = double(c.truth()) / double(std::max<std::int64_t>(c.pixels(), 1));
+        for (std::size_t b = 0; b < kCoverageUpper.size(); ++b)
+            if (cov <= kCoverageUpper[b] || b + 1 == kCoverageUpper.size()) {
+                put(coverage[b]);
+                break;
+            }
+    }
+    static std::string coverage_label(std::size_t b) {
+        const double lo = b == 0 ? 0.0 : kCoverageUpper[b - 1];
+        char s[48];
+        std::snprintf(s, sizeof s, "(%g%%, %g%%]", lo * 100, kCoverageUpper[b] * 100);
+        return s;
+    }
+};
+
+}  // namespace salt::train
