@@ -1,6 +1,7 @@
-// salt bench [--batch N] [--reps R] [--threads T] [--bf16]: times the full model as users run it —
-// inference at batch 1 and at --batch, and a training step (forward, BCE+Dice, backward, Adam) at
-// --batch — on the compiled 1-channel 128x128 output-stride-8 model, one line per case.
+// salt bench [--batch N] [--reps R] [--device D] [--threads T] [--bf16] [--tf32]: times the full model
+// as users run it — inference at batch 1 and at --batch, and a training step (forward, BCE+Dice,
+// backward, Adam) at --batch — on the compiled 1-channel 128x128 output-stride-8 model, one line per
+// case. On the GPU every timed call ends with the device's synchronize(), so it is GPU time.
 #include <omp.h>
 
 #include <cstdio>
@@ -24,9 +25,10 @@ int cmd_bench(int argc, char** argv) {
     a.parse(argc, argv);
     const int batch = int(a.get_int("batch", 2, 256)), reps = int(a.get_int("reps", 1, 1000));
     const RunOptions ro = run_options(a);
-    const auto& m = find_compiled_model(128, 128, 1, 8);
-    std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %d threads, %s, median of %d runs after one warm-up\n",
-                 threads_used(ro), a.has("bf16") ? "bf16 GEMMs" : "fp32", reps);
+    const auto& m = find_compiled_model(128, 128, 1, 8, ro.device);
+    check_device(ro);
+    std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %s, %s, median of %d runs after one warm-up\n",
+                 device_summary(ro).c_str(), ro.bf16 ? "bf16 GEMMs" : ro.tf32 ? "TF32 convolutions" : "fp32", reps);
     auto line = [&](const char* what, int b, double s) {
         std::printf("%-34s batch %3d  %9.1f ms  %8.2f images/s\n", what, b, s * 1e3, double(b) / s);
         std::fflush(stdout);

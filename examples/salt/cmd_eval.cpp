@@ -33,13 +33,15 @@ int cmd_eval(int argc, char** argv) {
     namespace fs = std::filesystem;
     const std::string part = a.get("split");
     if (part != "val" && part != "test" && part != "all") throw UsageError("--split must be val, test or all");
+    const RunOptions ro = run_options(a);
     const auto weights = io::SafetensorsFile::read(a.get("weights"));
     const CompiledModel* model = nullptr;
     try {
-        model = &model_for_weights(weights);
+        model = &model_for_weights(weights, ro.device);
     } catch (const std::invalid_argument& e) {
         throw io::IoError(a.get("weights"), e.what());
     }
+    check_device(ro);
     data::TgsOptions to;
     to.root = a.get("data");
     const bool depth = model->config().in_channels == 2;
@@ -66,7 +68,7 @@ int cmd_eval(int argc, char** argv) {
     const bool tty = !a.has("json");
     auto logits = model->predict(weights, images, depths, a.has("tta"), [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
-    }, run_options(a));
+    }, ro);
     if (tty) std::fputc('\n', stderr);
     train::MetricAccumulator acc;
     for (std::size_t k = 0; k < idx.size(); ++k)

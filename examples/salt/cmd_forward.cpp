@@ -30,6 +30,7 @@ int cmd_forward(int argc, char** argv) {
     Args a = forward_args();
     a.parse(argc, argv);
     const std::string weights_path = a.get("weights"), input_path = a.get("input"), output_path = a.get("output");
+    const RunOptions ro = run_options(a);
 
     const io::NpyArray x = io::read_npy(input_path);
     if (x.shape.size() != 4)
@@ -52,16 +53,17 @@ int cmd_forward(int argc, char** argv) {
 
     const CompiledModel* model = nullptr;
     try {
-        model = &find_compiled_model(h, w, c, os);
+        model = &find_compiled_model(h, w, c, os, ro.device);
     } catch (const std::invalid_argument& e) {
         throw io::IoError(input_path, e.what());
     }
+    check_device(ro);
     if (a.has("train-mode") && n == 1)
         throw io::IoError(input_path, "train mode needs a batch of at least 2 (BatchNorm in ASPP's pooling branch "
                           "sees one value per channel at batch 1, as in PyTorch)");
-    std::fprintf(stderr, "salt forward: %s, batch %d, %s mode\n", config_name(model->config()).c_str(), n,
-                 a.has("train-mode") ? "train" : "eval");
-    const auto y = model->forward_nchw(weights, x.to_float(), n, a.has("train-mode"), run_options(a));
+    std::fprintf(stderr, "salt forward: %s, batch %d, %s mode, %s\n", config_name(model->config()).c_str(), n,
+                 a.has("train-mode") ? "train" : "eval", device_summary(ro).c_str());
+    const auto y = model->forward_nchw(weights, x.to_float(), n, a.has("train-mode"), ro);
     const std::int64_t shape[4] = {n, 1, h, w};
     io::write_npy(output_path, std::span<const std::int64_t>(shape), std::span<const float>(y));
     return 0;

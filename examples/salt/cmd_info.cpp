@@ -1,19 +1,26 @@
-// salt info [--size N] [--channels C] [--output-stride S]: the layer table of a compiled
-// DeepLabV3-ResNet50 — torchvision's module paths, output shapes, parameters — with the totals and
-// the workspace a forward pass (batch 1) and a training step (batch 8) need.
+// salt info [--size N] [--channels C] [--output-stride S] [--backends] [--device D]: the layer table
+// of a compiled DeepLabV3-ResNet50 — torchvision's module paths, output shapes, parameters — with the
+// totals and the workspace a forward pass (batch 1) and a training step (batch 8) need; then the
+// backends built into this salt and the CUDA devices found. --backends prints only the latter;
+// --device cuda[:N] also opens that device and fails (exit 1, one line) when it cannot be used.
 #include <cstdio>
 #include <stdexcept>
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "devices.hpp"
+#include "run_options.hpp"
 
 namespace salt::cli {
 
 Args info_args() {
-    Args a("info", "Print the layers, parameter count and memory of a compiled DeepLabV3-ResNet50.");
+    Args a("info", "Print the layers, parameter count and memory of a compiled DeepLabV3-ResNet50, and the backends "
+                   "and CUDA devices this salt can use.");
     a.option("size", "N", "input height and width", "128");
     a.option("channels", "C", "input channels", "1");
     a.option("output-stride", "S", "output stride, 8 or 16", "8");
+    a.flag("backends", "print only the backends and the CUDA devices");
+    a.option("device", "DEV", "also check that this device (cpu, cuda, cuda:N) can be opened", "cpu");
     return a;
 }
 
@@ -23,10 +30,21 @@ int cmd_info(int argc, char** argv) {
     const int size = int(a.get_int("size", 1, 4096));
     const int channels = int(a.get_int("channels", 1, 16));
     const int os = int(a.get_int("output-stride", 1, 64));
-    try {
-        find_compiled_model(size, size, channels, os).print_summary(stdout);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(e.what());
+    RunOptions ro;
+    parse_device(a.get("device"), ro);
+    if (!a.has("backends")) {
+        try {
+            find_compiled_model(size, size, channels, os).print_summary(stdout);
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+        std::printf("\n");
+    }
+    print_backends(stdout);
+    std::fflush(stdout);
+    if (ro.device == DeviceKind::cuda) {
+        check_device(ro);
+        std::printf("--device %s: usable (%s)\n", ro.device_spec.c_str(), device_summary(ro).c_str());
     }
     return 0;
 }

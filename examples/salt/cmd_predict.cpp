@@ -45,14 +45,16 @@ int cmd_predict(int argc, char** argv) {
     }
     if (!(threshold > 0 && threshold < 1)) throw UsageError("--threshold must be in (0, 1)");
     const double logit_threshold = std::log(threshold / (1 - threshold));
+    const RunOptions ro = run_options(a);
 
     const auto weights = io::SafetensorsFile::read(a.get("weights"));
     const CompiledModel* model = nullptr;
     try {
-        model = &model_for_weights(weights);
+        model = &model_for_weights(weights, ro.device);
     } catch (const std::invalid_argument& e) {
         throw io::IoError(a.get("weights"), e.what());
     }
+    check_device(ro);
     const fs::path in_dir = a.get("images"), out_dir = a.get("out");
     data::detail::check_readable_dir(in_dir);
     std::vector<fs::path> files;
@@ -78,7 +80,7 @@ int cmd_predict(int argc, char** argv) {
     }
     const auto logits = model->predict(weights, ptrs, depths, a.has("tta"), [&](std::size_t done) {
         std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
-    }, run_options(a));
+    }, ro);
     std::fputc('\n', stderr);
 
     fs::create_directories(out_dir);

@@ -132,16 +132,20 @@ int cmd_train(int argc, char** argv) {
         throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
     RunOptions ro = run_options(a);
     ro.bf16 = o["bf16"] == "1";  // a run recorded with --bf16 resumes in bf16
+    if (ro.bf16 && ro.device == DeviceKind::cuda)
+        throw UsageError("the run was recorded with --bf16 (CPU bf16 GEMMs), which the CUDA backend does not have; "
+                         "resume it with --device cpu");
     if (ro.bf16 && !backend::simd::Device::bf16_available())
         throw UsageError("--bf16: this salt was built for a CPU without AVX512_BF16 (the run was recorded with --bf16)");
 
     const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
     const CompiledModel* model = nullptr;
     try {
-        model = &find_compiled_model(size, size, channels, os);
+        model = &find_compiled_model(size, size, channels, os, ro.device);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
+    check_device(ro);  // before anything is written: a run that cannot start leaves nothing behind
 
     fs::create_directories(run);
     fs::path data_dir = o["data"];
@@ -167,8 +171,8 @@ int cmd_train(int argc, char** argv) {
     to.require_depth = channels == 2;
     const auto ds = data::load_tgs(to);
     if (t.progress)
-        std::fprintf(stderr, "salt train: %s, %zu images from %s, %d threads\n", config_name(model->config()).c_str(),
-                     ds.samples.size(), data_dir.c_str(), threads_used(ro));
+        std::fprintf(stderr, "salt train: %s, %zu images from %s, %s\n", config_name(model->config()).c_str(),
+                     ds.samples.size(), data_dir.c_str(), device_summary(ro).c_str());
     const auto r = model->train(ds, t, ro);
     if (r.failed) {
         std::fprintf(stderr, "salt train: stopped: %s\n", r.stopped_because.c_str());

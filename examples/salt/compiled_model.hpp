@@ -5,6 +5,11 @@
 // (input size, channels, output stride). Each lives in its own translation unit under models/ so
 // they build in parallel and no TU holds more than one network. Asking for a configuration that is
 // not compiled in is an error that lists the ones that are.
+//
+// Every configuration is compiled for the CPU backend (backend::Simd). Builds with SALT_CUDA also
+// compile a few for the CUDA backend (backend::Cuda; models/cuda_*.cpp, ordinary C++ linking
+// salt::cuda): the training configurations at 128x128 (see compiled_model.cpp). `--device` picks
+// which of the two a command runs.
 #pragma once
 
 #include <cstdio>
@@ -21,16 +26,25 @@
 
 namespace salt::cli {
 
+// The backends a configuration can be compiled for (--device cpu | cuda[:N]).
+enum class DeviceKind { cpu, cuda };
+
 // Where and how a compiled model runs: the backend's device settings, chosen on the command line.
 struct RunOptions {
-    int threads = 0;     // CPU threads (0: OMP_NUM_THREADS or all cores)
-    bool bf16 = false;   // bf16 matrix products (AVX512_BF16)
+    DeviceKind device = DeviceKind::cpu;
+    std::string device_spec = "cpu";  // as given to --device, for messages
+    int cuda_index = 0;   // cuda:N
+    bool tf32 = false;    // CUDA: cuDNN may use TF32 tensor cores
+    int threads = 0;      // CPU threads (0: OMP_NUM_THREADS or all cores)
+    bool bf16 = false;    // CPU: bf16 matrix products (AVX512_BF16)
 };
 
 class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
     virtual models::DeepLabV3Config config() const = 0;
+    // The backend this instantiation runs on.
+    virtual DeviceKind device() const = 0;
     virtual void print_summary(std::FILE* out) const = 0;
     // Loads weights (torchvision names) and runs a forward pass on an NCHW batch; returns NCHW logits.
     // In train mode BN uses batch statistics (and dropout is off unless keep_dropout).
@@ -55,14 +69,20 @@ public:
 
 std::string config_name(const models::DeepLabV3Config& c);
 
-// Every compiled configuration.
+// Every compiled configuration on every backend it is compiled for.
 const std::vector<std::unique_ptr<CompiledModel>>& compiled_models();
 
-// The compiled model with this input size, channels and output stride (classes 1, ResNet-50, no
-// aux), or a std::invalid_argument whose message lists what is compiled in.
-const CompiledModel& find_compiled_model(int height, int width, int channels, int output_stride);
+// The configurations compiled for the CUDA backend, comma-separated ("" when none).
+std::string cuda_configurations();
 
-// The compiled model a weights file was trained with (from its salt.* metadata).
-const CompiledModel& model_for_weights(const io::SafetensorsFile& weights);
+// The compiled model with this input size, channels and output stride (classes 1, ResNet-50, no
+// aux) on `device`. A configuration that is not compiled at all is a std::invalid_argument whose
+// message lists what is compiled in; one compiled for the CPU but not for CUDA is a UsageError
+// that lists the CUDA configurations.
+const CompiledModel& find_compiled_model(int height, int width, int channels, int output_stride,
+                                         DeviceKind device = DeviceKind::cpu);
+
+// The compiled model a weights file was trained with (from its salt.* metadata), on `device`.
+const CompiledModel& model_for_weights(const io::SafetensorsFile& weights, DeviceKind device = DeviceKind::cpu);
 
 }  // namespace salt::cli

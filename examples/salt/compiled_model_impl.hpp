@@ -1,4 +1,8 @@
-// examples/salt/compiled_model_impl.hpp — the one template every models/*.cpp instantiates.
+// examples/salt/compiled_model_impl.hpp — the one template every models/*.cpp instantiates, once
+// per configuration and backend: CompiledModelImpl<config, backend::Simd> (models/<config>.cpp) and,
+// in builds with SALT_CUDA, CompiledModelImpl<config, backend::Cuda> (models/cuda_<config>.cpp via
+// compiled_model_cuda.hpp). The code is the same for both: tensors are uploaded and downloaded through
+// the backend, never touched by the host, and timings end with the device's synchronize().
 #pragma once
 
 #include <algorithm>
@@ -14,20 +18,29 @@
 
 namespace salt::cli {
 
-// The backend the command-line tool runs on: the fast CPU backend (xsimd + OpenMP), checked op by
-// op against the reference in tests/backend and end to end against torchvision (salt forward).
-using cli_backend = backend::Simd;
+// How the command line's RunOptions become a backend's device options, and which --device selects
+// it; one specialisation per backend the tool is built with.
+template <class B>
+struct CliBackend;
 
-inline cli_backend::options backend_options(const RunOptions& ro) { return {ro.threads, ro.bf16}; }
+// The CPU backend (xsimd + OpenMP), checked op by op against the reference in tests/backend and end
+// to end against torchvision (salt forward).
+template <>
+struct CliBackend<backend::Simd> {
+    static constexpr DeviceKind kind = DeviceKind::cpu;
+    static backend::Simd::options options(const RunOptions& ro) { return {ro.threads, ro.bf16}; }
+};
 
-template <models::DeepLabV3Config C>
+template <models::DeepLabV3Config C, class B>
 class CompiledModelImpl final : public CompiledModel {
-    using Model = models::DeepLabV3<float, C, cli_backend>;
-    using B = cli_backend;
+    using Model = models::DeepLabV3<float, C, B>;
     static constexpr Shape In = Model::in_shape, Out = Model::out_shape;
+
+    static typename B::options backend_options(const RunOptions& ro) { return CliBackend<B>::options(ro); }
 
 public:
     models::DeepLabV3Config config() const override { return C; }
+    DeviceKind device() const override { return CliBackend<B>::kind; }
     void print_summary(std::FILE* out) const override { models::print_summary<Model>(out); }
 
     std::vector<float> forward_nchw(const io::SafetensorsFile& weights, const std::vector<float>& input, int batch,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "devices.hpp"
 #include "salt/io/error.hpp"
 
 namespace {
@@ -31,6 +32,11 @@ const Command kCommands[] = {
 void print_top_usage(std::FILE* to) {
     std::fprintf(to, "usage: salt <command> [options]   (salt <command> --help for its options)\n\ncommands:\n");
     for (const auto& c : kCommands) std::fprintf(to, "  %-10s %s\n", c.name, c.summary);
+    // The device choice is shared by every model-running command; say here what this build offers.
+    const std::string cuda = salt::cli::cuda_built() ? "cuda[:N] for " + salt::cli::cuda_configurations()
+                                                     : std::string("cuda: not built into this salt");
+    std::fprintf(to, "\ndevices (train, eval, predict, forward, bench --device): cpu (default, every configuration); %s. "
+                     "salt info --backends lists the GPUs found.\n", cuda.c_str());
 }
 
 }  // namespace

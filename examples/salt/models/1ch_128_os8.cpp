@@ -3,6 +3,6 @@
 
 namespace salt::cli {
 std::unique_ptr<CompiledModel> make_model_1ch_128_os8() {
-    return std::make_unique<CompiledModelImpl<models::DeepLabV3Config{.height = 128, .width = 128, .in_channels = 1, .output_stride = 8}>>();
+    return std::make_unique<CompiledModelImpl<models::DeepLabV3Config{.height = 128, .width = 128, .in_channels = 1, .output_stride = 8}, backend::Simd>>();
 }
 }  // namespace salt::cli
