@@ -9,6 +9,8 @@
 // parameter store in the backend's memory.
 #pragma once
 
+#include <tuple>
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -19,6 +21,7 @@
 #include "salt/core/backend.hpp"
 #include "salt/nn/standalone.hpp"
 #include "salt/nn/aspp.hpp"
+#include "salt/nn/deeplabv3plus.hpp"
 #include "salt/nn/resnet.hpp"
 #include "salt/nn/spec.hpp"
 
@@ -31,6 +34,11 @@ inline constexpr std::array<int, 4> resnet101_blocks{3, 4, 23, 3};
 
 using nn::BlockKind;
 
+// The decoder on the encoder: torchvision's DeepLabHead (ASPP, 3x3 conv, 1x1 conv; the logits at the
+// output stride, upsampled to the input), or the DeepLabV3+ decoder (the ASPP output upsampled to
+// layer1's stride-4 features and combined with them: nn/deeplabv3plus.hpp).
+enum class Decoder { deeplabv3, deeplabv3plus };
+
 struct DeepLabV3Config {
     int height = 128;
     int width = 128;
@@ -41,6 +49,7 @@ struct DeepLabV3Config {
     int output_stride = 8;
     std::array<int, 3> rates = {12, 24, 36};
     bool aux = false;
+    Decoder decoder = Decoder::deeplabv3;
 
     constexpr bool operator==(const DeepLabV3Config&) const = default;
 };
@@ -85,11 +94,15 @@ public:
     using Backbone = nn::ResNetBackbone<T, in_shape, B, C.blocks[0], C.blocks[1], C.blocks[2], C.blocks[3], C.output_stride,
                                         C.block>;
     static constexpr Shape feature_shape = Backbone::out_shape;
-    using Classifier =
+    static constexpr bool plus = C.decoder == Decoder::deeplabv3plus;
+    // torchvision's DeepLabHead ("classifier") or the DeepLabV3+ decoder ("decoder", "segmentation_head").
+    using V3Head =
         nn::Sequential<T, feature_shape, B, nn::spec::aspp<256, C.rates[0], C.rates[1], C.rates[2]>,
                        nn::spec::conv<256, 256, 3, 1, 1, 1, false, HeadInit>, nn::spec::batch_norm, nn::spec::relu,
                        nn::spec::conv<256, C.classes, 1, 1, 0, 1, true, HeadInit>>;
-    static_assert(Classifier::in_shape.c == feature_shape.c);
+    using PlusDecoder = nn::DeepLabV3PlusDecoder<T, feature_shape, Backbone::Layer1::out_shape, C.classes, C.rates[0],
+                                                 C.rates[1], C.rates[2], B>;
+    using Classifier = std::conditional_t<plus, PlusDecoder, V3Head>;
     using Upsample = nn::Upsample<T, Classifier::out_shape, C.height, C.width, B>;
     using AuxClassifier =
         nn::Sequential<T, Backbone::layer3_shape, B, nn::spec::conv<Backbone::layer3_shape.c, 256, 3, 1, 1, 1, false, HeadInit>,
@@ -140,15 +153,18 @@ public:
         // The loss gradients (main and aux), then backward with everything forward kept below it.
         below += aligned_bytes<T>(out_shape.size() * batch) * (C.aux ? 2 : 1);
         auto bytes = [&](Shape s) { return aligned_bytes<T>(s.size() * batch); };
+        // With the V3+ decoder the gradient of layer1's output from the decoder stays at the bottom
+        // until layer1 is reached.
+        const std::size_t low = plus ? bytes(BB::Layer1::out_shape) : 0;
         const std::size_t back = std::max(
             {Upsample::backward_peak(batch), bytes(Classifier::out_shape) + Classifier::backward_peak(batch),
-             bytes(feature_shape) + BB::Layer4::backward_peak(batch),
-             bytes(BB::layer3_shape) + (C.aux ? bytes(out_shape) + std::max(AuxUpsample::backward_peak(batch),
-                                                                          bytes(AuxClassifier::out_shape) +
-                                                                              AuxClassifier::backward_peak(batch))
-                                              : 0),
-             bytes(BB::layer3_shape) + BB::Layer3::backward_peak(batch),
-             bytes(BB::Layer2::out_shape) + BB::Layer2::backward_peak(batch),
+             low + bytes(feature_shape) + BB::Layer4::backward_peak(batch),
+             low + bytes(BB::layer3_shape) + (C.aux ? bytes(out_shape) + std::max(AuxUpsample::backward_peak(batch),
+                                                                                bytes(AuxClassifier::out_shape) +
+                                                                                    AuxClassifier::backward_peak(batch))
+                                                    : 0),
+             low + bytes(BB::layer3_shape) + BB::Layer3::backward_peak(batch),
+             low + bytes(BB::Layer2::out_shape) + BB::Layer2::backward_peak(batch),
              bytes(BB::Layer1::out_shape) + BB::Layer1::backward_peak(batch),
              bytes(BB::Stem::out_shape) + BB::Stem::backward_peak(batch)});
         return std::max(peak, below + back);
@@ -183,11 +199,13 @@ public:
     Output forward(TensorView<const T, in_shape> x, nn::Context<B>& ctx) {
         trained_ = ctx.training();
         auto& bb = backbone_;
-        auto f3 = bb.layer3().forward(bb.layer2().forward(bb.layer1().forward(bb.stem().forward(x, ctx), ctx), ctx), ctx);
+        auto f1 = bb.layer1().forward(bb.stem().forward(x, ctx), ctx);
+        auto f3 = bb.layer3().forward(bb.layer2().forward(f1, ctx), ctx);
         Output o;
         if constexpr (C.aux) o.aux = aux_upsample_.forward(aux_classifier_.forward(f3, ctx), ctx);
         auto f4 = bb.layer4().forward(f3, ctx);
-        o.out = upsample_.forward(classifier_.forward(f4, ctx), ctx);
+        if constexpr (plus) o.out = upsample_.forward(classifier_.forward(f4, f1, ctx), ctx);
+        else o.out = upsample_.forward(classifier_.forward(f4, ctx), ctx);
         return o;
     }
 
@@ -199,8 +217,20 @@ public:
         auto& bb = backbone_;
         const std::size_t mark = ctx.workspace.mark();
         auto g = nn::compact_to(ctx, mark, upsample_.backward(dout, ctx));
-        auto g4 = nn::compact_to(ctx, mark, classifier_.backward(g, ctx));
-        auto g3 = nn::compact_to(ctx, mark, bb.layer4().backward(g4, ctx));
+        // V3+: the decoder's gradient of layer1's output waits at `mark` until layer1 (`upper` is the
+        // mark above it); V3: nothing waits.
+        std::size_t upper = mark;
+        TensorView<T, Backbone::Layer1::out_shape> g_low;
+        TensorView<T, feature_shape> g4;
+        if constexpr (plus) {
+            // The decoder leaves both gradients above g (its output gradient, no longer needed).
+            auto gd = classifier_.backward(g, ctx);
+            std::tie(g_low, g4) = nn::compact_pair_to(ctx, mark, gd.low, gd.features);
+            upper = mark + aligned_bytes<T>(g_low.size());
+        } else {
+            g4 = nn::compact_to(ctx, mark, classifier_.backward(g, ctx));
+        }
+        auto g3 = nn::compact_to(ctx, upper, bb.layer4().backward(g4, ctx));
         if constexpr (C.aux) {
             // Without an aux gradient (a loss on the main output only) the aux head adds nothing.
             if (daux.batch() > 0) {
@@ -210,8 +240,12 @@ public:
                 ctx.workspace.release(m);
             }
         }
-        auto g2 = nn::compact_to(ctx, mark, bb.layer3().backward(g3, ctx));
-        auto g1 = nn::compact_to(ctx, mark, bb.layer2().backward(g2, ctx));
+        auto g2 = nn::compact_to(ctx, upper, bb.layer3().backward(g3, ctx));
+        auto g1 = nn::compact_to(ctx, upper, bb.layer2().backward(g2, ctx));
+        if constexpr (plus) {
+            run<Op::accumulate>(ctx.device(), g1.size(), static_cast<const T*>(g_low.data()), g1.data());
+            g1 = nn::compact_to(ctx, mark, g1);
+        }
         auto g0 = nn::compact_to(ctx, mark, bb.layer1().backward(g1, ctx));
         return nn::compact_to(ctx, mark, bb.stem().backward(g0, ctx));
     }
@@ -220,7 +254,7 @@ public:
     template <class F>
     static void describe(F&& f) {
         Backbone::describe("backbone", f);
-        Classifier::describe("classifier", f);
+        Classifier::describe(plus ? "decoder" : "classifier", f);
         if constexpr (C.aux) AuxClassifier::describe("aux_classifier", f);
         f("(interpolate)", "Upsample", out_shape, std::size_t(0));
     }
@@ -229,13 +263,14 @@ public:
     template <class F>
     void visit(F&& f) {
         backbone_.visit("backbone", f);
-        classifier_.visit("classifier", f);
+        classifier_.visit(plus ? "decoder" : "classifier", f);
         if constexpr (C.aux) aux_classifier_.visit("aux_classifier", f);
     }
 
     // Sets every Dropout's rate (ASPP's 0.5 and the aux head's 0.1); parity tests switch them off.
     void set_dropout(double p) {
-        classifier_.template get<0>().project().template get<3>().set_rate(p);
+        if constexpr (plus) classifier_.aspp().project().template get<3>().set_rate(p);
+        else classifier_.template get<0>().project().template get<3>().set_rate(p);
         if constexpr (C.aux) aux_classifier_.template get<3>().set_rate(p);
     }
 

@@ -34,9 +34,9 @@ inline std::string with_commas(std::size_t n) {
 template <class Model>
 void print_summary(std::FILE* out, int infer_batch = 1, int train_batch = 8) {
     constexpr auto C = Model::config;
-    std::fprintf(out, "DeepLabV3 (%s: %s blocks %d-%d-%d-%d), input %dx%dx%d, %d class%s, output stride %d, "
+    std::fprintf(out, "DeepLabV3%s (%s: %s blocks %d-%d-%d-%d), input %dx%dx%d, %d class%s, output stride %d, "
                       "ASPP rates %d/%d/%d%s\n",
-                 encoder_name(C), C.block == BlockKind::basic ? "basic" : "bottleneck", C.blocks[0], C.blocks[1],
+                 C.decoder == Decoder::deeplabv3plus ? "+" : "", encoder_name(C), C.block == BlockKind::basic ? "basic" : "bottleneck", C.blocks[0], C.blocks[1],
                  C.blocks[2], C.blocks[3], C.height, C.width, C.in_channels, C.classes,
                  C.classes == 1 ? "" : "es", C.output_stride, C.rates[0], C.rates[1], C.rates[2],
                  C.aux ? ", aux head" : "");

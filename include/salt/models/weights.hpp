@@ -83,7 +83,8 @@ std::map<std::string, std::string> config_metadata() {
             {"salt.encoder", encoder_name(C)},
             {"salt.output_stride", std::to_string(C.output_stride)},
             {"salt.rates", join(C.rates)},
-            {"salt.aux", C.aux ? "1" : "0"}};
+            {"salt.aux", C.aux ? "1" : "0"},
+            {"salt.decoder", C.decoder == Decoder::deeplabv3plus ? "deeplabv3plus" : "deeplabv3"}};
 }
 
 // Loads `file` into `model`.

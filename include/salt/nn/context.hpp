@@ -3,6 +3,9 @@
 // its seeds from.
 #pragma once
 
+#include <cstddef>
+#include <utility>
+
 #include "salt/core/backend.hpp"
 #include "salt/core/memory.hpp"
 #include "salt/core/rng.hpp"
@@ -47,6 +50,28 @@ TensorView<T, S> compact_to(Context<B>& ctx, std::size_t mark, TensorView<T, S> 
     T* dst = ws.template take<T>(S.size() * std::size_t(top.batch()));
     if (dst != top.data()) B::copy(ctx.device(), dst, top.data(), bytes);
     return TensorView<T, S>(dst, top.batch());
+}
+
+// Moves two tensors that lie above `mark` (in either order, possibly overlapping the region they
+// move to) down to `mark`, `first` then `second`, and releases everything above them. Used where a
+// layer returns two gradients that must stay below what runs next.
+template <class T, Shape S1, Shape S2, class B>
+std::pair<TensorView<T, S1>, TensorView<T, S2>> compact_pair_to(Context<B>& ctx, std::size_t mark,
+                                                                TensorView<T, S1> first, TensorView<T, S2> second) {
+    auto& ws = ctx.workspace;
+    ws.release(mark);
+    auto a = ctx.template take<T, S1>(first.batch());
+    // `second` must not be overwritten by the first move: move it out of the way first when the
+    // first's destination reaches into it.
+    const auto* a_end = reinterpret_cast<const std::byte*>(a.data()) + first.bytes();
+    const bool clash = reinterpret_cast<const std::byte*>(second.data()) < a_end &&
+                       reinterpret_cast<const std::byte*>(second.data()) + second.bytes() >
+                           reinterpret_cast<const std::byte*>(a.data());
+    if (clash) throw std::logic_error("compact_pair_to: the second tensor lies where the first must go");
+    if (a.data() != first.data()) B::copy(ctx.device(), a.data(), first.data(), first.bytes());
+    auto b = ctx.template take<T, S2>(second.batch());
+    if (b.data() != second.data()) B::copy(ctx.device(), b.data(), second.data(), second.bytes());
+    return {a, b};
 }
 
 // A backward pass needs what the training forward saved; after an inference forward it is not
