@@ -360,25 +360,28 @@ TEST_CASE("a forward and backward pass takes exactly the declared workspace; Res
 // in double on the reference backend. This checks the decoder's wiring — the ASPP output upsampled
 // and concatenated with layer1's features, and layer1's gradient from the decoder kept until the
 // backbone's backward reaches it — which no single-layer check sees.
-TEST_CASE("DeepLabV3+ with a ResNet-18 encoder: gradients match central differences", "[gradcheck][model]") {
+TEST_CASE("DeepLabV3+ with a ResNet-18 encoder and the image classifier: gradients match central differences",
+          "[gradcheck][model]") {
     constexpr DeepLabV3Config C{.height = 32, .width = 32, .in_channels = 1, .blocks = models::resnet18_blocks,
                                 .block = models::BlockKind::basic, .output_stride = 16, .rates = {1, 2, 3},
-                                .decoder = models::Decoder::deeplabv3plus};
+                                .decoder = models::Decoder::deeplabv3plus, .classification_head = true};
     using M = DeepLabV3<double, C, B>;
     auto m = std::make_unique<M>(4);
     m->set_dropout(0.0);
     const int n = 3;
     Rng rng(12);
-    std::vector<double> x(M::in_shape.size() * n), r(M::out_shape.size() * n);
+    std::vector<double> x(M::in_shape.size() * n), r(M::out_shape.size() * n), rc(static_cast<std::size_t>(n));
     for (auto& v : x) v = rng.normal();
     for (auto& v : r) v = rng.normal();
+    for (auto& v : rc) v = 20 * rng.normal();  // the classifier's logit matters as much as the masks'
     Workspace<B> ws(m->device(), M::workspace_bytes(n, nn::Mode::train));
     auto loss = [&] {
         ws.reset();
         nn::Context<B> ctx{ws, nn::Mode::train, &rng};
-        auto y = m->forward(TensorView<const double, M::in_shape>(x.data(), n), ctx).out;
+        auto o = m->forward(TensorView<const double, M::in_shape>(x.data(), n), ctx);
         double s = 0;
-        for (std::size_t i = 0; i < y.size(); ++i) s += y.data()[i] * r[i];
+        for (std::size_t i = 0; i < o.out.size(); ++i) s += o.out.data()[i] * r[i];
+        for (int i = 0; i < n; ++i) s += o.cls.data()[i] * rc[std::size_t(i)];
         return s;
     };
     m->zero_grad();
@@ -387,7 +390,9 @@ TEST_CASE("DeepLabV3+ with a ResNet-18 encoder: gradients match central differen
     m->forward(TensorView<const double, M::in_shape>(x.data(), n), ctx);
     auto dy = ctx.take<double, M::out_shape>(n);
     std::copy(r.begin(), r.end(), dy.data());
-    auto dxv = m->backward(dy, ctx);
+    auto dc = ctx.take<double, M::cls_shape>(n);
+    std::copy(rc.begin(), rc.end(), dc.data());
+    auto dxv = m->backward(dy, ctx, {}, dc);
     CHECK(ws.high_water() == M::workspace_bytes(n, nn::Mode::train));
     const std::vector<double> dx(dxv.data(), dxv.data() + dxv.size());
     auto rel = [](double a, double b) { return std::abs(a - b) / std::max({std::abs(a), std::abs(b), 1e-4}); };
@@ -412,7 +417,8 @@ TEST_CASE("DeepLabV3+ with a ResNet-18 encoder: gradients match central differen
     const std::vector<std::string> names = {"backbone.layer1.0.conv1.weight", "decoder.block1.0.weight",
                                             "decoder.block2.0.weight", "decoder.block2.4.weight",
                                             "segmentation_head.0.bias", "decoder.aspp.convs.1.0.weight",
-                                            "backbone.layer4.1.bn2.bias", "backbone.layer2.0.downsample.0.weight"};
+                                            "backbone.layer4.1.bn2.bias", "backbone.layer2.0.downsample.0.weight",
+                                            "classification_head.1.weight", "classification_head.1.bias"};
     std::size_t found = 0;
     m->visit([&](const auto& p) {
         if (std::find(names.begin(), names.end(), p.name) == names.end()) return;

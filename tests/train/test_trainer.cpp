@@ -276,3 +276,39 @@ TEST_CASE("post-processing: the choice, the minimum-area rule, the breakdown", "
     CHECK_THROWS_WITH(train::PostProcess::from_metadata({{"salt.post.threshold", "1.5"}}, "w.safetensors"),
                       Catch::Contains("w.safetensors") && Catch::Contains("(0, 1)"));
 }
+
+// The architecture options through the trainer: a ResNet-18 DeepLabV3+ with the image classifier
+// learns (the loss falls), and the post-processing step sees the classifier's probabilities.
+TEST_CASE("trainer: ResNet-18 DeepLabV3+ with the image classifier", "[unit][train]") {
+    using Plus = models::DeepLabV3<float,
+                                   models::DeepLabV3Config{.height = 32, .width = 32, .in_channels = 1,
+                                                           .blocks = models::resnet18_blocks,
+                                                           .block = models::BlockKind::basic, .output_stride = 16,
+                                                           .rates = {1, 2, 3}, .decoder = models::Decoder::deeplabv3plus,
+                                                           .classification_head = true},
+                                   B>;
+    test::TempTgs tgs(40, 3, "plus");
+    data::TgsOptions to;
+    to.root = tgs.root;
+    const auto ds = data::load_tgs(to);
+    const auto out = fresh_dir("plus");
+    auto opt = tiny(out);
+    opt.epochs = 4;
+    opt.max_steps_per_epoch = 6;
+    opt.schedule = "cosine";
+    opt.cls_weight = 0.1;
+    train::Trainer<Plus> t(ds, opt);
+    const auto r = t.run();
+    REQUIRE(r.history.size() == 4);
+    CHECK_FALSE(r.failed);
+    CHECK(r.history.back().train_loss < r.history.front().train_loss);
+    REQUIRE(r.postprocess_chosen);
+    const auto best = io::SafetensorsFile::read(out / "best.safetensors");
+    CHECK(best.metadata().at("salt.decoder") == "deeplabv3plus");
+    CHECK(best.metadata().at("salt.classification_head") == "1");
+    CHECK(best.metadata().at("salt.encoder") == "resnet18");
+    CHECK(best.metadata().count("salt.post.gate") == 1);
+    CHECK(best.find("classification_head.1.weight") != nullptr);
+    CHECK(best.find("decoder.block2.3.weight") != nullptr);
+    std::filesystem::remove_all(out);
+}

@@ -50,6 +50,10 @@ struct DeepLabV3Config {
     std::array<int, 3> rates = {12, 24, 36};
     bool aux = false;
     Decoder decoder = Decoder::deeplabv3;
+    // An image-level salt / no-salt classifier on layer4 (global average pool, linear: one logit per
+    // image), trained with a small weight beside the mask loss; at inference its probability gates
+    // the mask (train/postprocess.hpp).
+    bool classification_head = false;
 
     constexpr bool operator==(const DeepLabV3Config&) const = default;
 };
@@ -109,25 +113,33 @@ public:
                        nn::spec::batch_norm, nn::spec::relu, nn::spec::dropout<0.1>,
                        nn::spec::conv<256, C.classes, 1, 1, 0, 1, true, HeadInit>>;
     using AuxUpsample = nn::Upsample<T, AuxClassifier::out_shape, C.height, C.width, B>;
+    using ClassificationHead =
+        nn::Sequential<T, feature_shape, B, nn::spec::global_avg_pool,
+                       nn::spec::conv<feature_shape.c, 1, 1, 1, 0, 1, true, HeadInit>>;
     static constexpr Shape out_shape = Upsample::out_shape;
+    static constexpr Shape cls_shape = ClassificationHead::out_shape;  // 1x1x1: one logit per image
 
     struct Output {
         TensorView<T, out_shape> out;
         TensorView<T, out_shape> aux;  // empty unless C.aux
+        TensorView<T, cls_shape> cls;  // empty unless C.classification_head
     };
 
     static constexpr std::size_t parameter_count() {
         return Backbone::parameter_count() + Classifier::parameter_count() +
-               (C.aux ? AuxClassifier::parameter_count() : 0);
+               (C.aux ? AuxClassifier::parameter_count() : 0) +
+               (C.classification_head ? ClassificationHead::parameter_count() : 0);
     }
     static constexpr nn::ParamSizes param_sizes() {
         return Backbone::param_sizes() + Classifier::param_sizes() +
-               (C.aux ? AuxClassifier::param_sizes() : nn::ParamSizes{});
+               (C.aux ? AuxClassifier::param_sizes() : nn::ParamSizes{}) +
+               (C.classification_head ? ClassificationHead::param_sizes() : nn::ParamSizes{});
     }
     // Every op a forward and backward pass runs; instantiating the model with a backend that lacks
     // one stops the build with the op's name.
     static constexpr OpSet ops_used = Backbone::ops_used | Classifier::ops_used | Upsample::ops_used |
-                                      (C.aux ? AuxClassifier::ops_used : OpSet{});
+                                      (C.aux ? AuxClassifier::ops_used : OpSet{}) |
+                                      (C.classification_head ? ClassificationHead::ops_used : OpSet{});
     static_assert(salt::check::backend_implements<B, ops_used>());
 
     // Bytes of workspace a forward pass (inference) or a training step (forward, the loss gradients
@@ -147,11 +159,14 @@ public:
             step(AuxUpsample::forward_peak(batch, m), AuxUpsample::forward_keep(batch, m));
         }
         step(BB::Layer4::forward_peak(batch, m), BB::Layer4::forward_keep(batch, m));
+        if constexpr (C.classification_head)
+            step(ClassificationHead::forward_peak(batch, m), ClassificationHead::forward_keep(batch, m));
         step(Classifier::forward_peak(batch, m), Classifier::forward_keep(batch, m));
         step(Upsample::forward_peak(batch, m), Upsample::forward_keep(batch, m));
         if (m == nn::Mode::eval) return peak;
         // The loss gradients (main and aux), then backward with everything forward kept below it.
-        below += aligned_bytes<T>(out_shape.size() * batch) * (C.aux ? 2 : 1);
+        below += aligned_bytes<T>(out_shape.size() * batch) * (C.aux ? 2 : 1) +
+                 (C.classification_head ? aligned_bytes<T>(cls_shape.size() * batch) : 0);
         auto bytes = [&](Shape s) { return aligned_bytes<T>(s.size() * batch); };
         // With the V3+ decoder the gradient of layer1's output from the decoder stays at the bottom
         // until layer1 is reached.
@@ -159,6 +174,7 @@ public:
         const std::size_t back = std::max(
             {Upsample::backward_peak(batch), bytes(Classifier::out_shape) + Classifier::backward_peak(batch),
              low + bytes(feature_shape) + BB::Layer4::backward_peak(batch),
+             low + bytes(feature_shape) + (C.classification_head ? ClassificationHead::backward_peak(batch) : 0),
              low + bytes(BB::layer3_shape) + (C.aux ? bytes(out_shape) + std::max(AuxUpsample::backward_peak(batch),
                                                                                 bytes(AuxClassifier::out_shape) +
                                                                                     AuxClassifier::backward_peak(batch))
@@ -188,6 +204,7 @@ public:
         backbone_.init(rng, host);
         classifier_.init(rng, host);
         if constexpr (C.aux) aux_classifier_.init(rng, host);
+        if constexpr (C.classification_head) cls_head_.init(rng, host);
         store_.upload(host);
     }
 
@@ -204,6 +221,7 @@ public:
         Output o;
         if constexpr (C.aux) o.aux = aux_upsample_.forward(aux_classifier_.forward(f3, ctx), ctx);
         auto f4 = bb.layer4().forward(f3, ctx);
+        if constexpr (C.classification_head) o.cls = cls_head_.forward(f4, ctx);
         if constexpr (plus) o.out = upsample_.forward(classifier_.forward(f4, f1, ctx), ctx);
         else o.out = upsample_.forward(classifier_.forward(f4, ctx), ctx);
         return o;
@@ -212,7 +230,7 @@ public:
     // Gradients of the loss with respect to the logits (and the aux logits when C.aux) in, the
     // gradient with respect to the input out; parameter gradients accumulate. May overwrite dout.
     TensorView<T, in_shape> backward(TensorView<T, out_shape> dout, nn::Context<B>& ctx,
-                                     TensorView<T, out_shape> daux = {}) {
+                                     TensorView<T, out_shape> daux = {}, TensorView<T, cls_shape> dcls = {}) {
         if (!trained_) nn::backward_without_training_forward("DeepLabV3");
         auto& bb = backbone_;
         const std::size_t mark = ctx.workspace.mark();
@@ -229,6 +247,15 @@ public:
             upper = mark + aligned_bytes<T>(g_low.size());
         } else {
             g4 = nn::compact_to(ctx, mark, classifier_.backward(g, ctx));
+        }
+        if constexpr (C.classification_head) {
+            // The image classifier's gradient adds into layer4's output gradient.
+            if (dcls.batch() > 0) {
+                const std::size_t m = ctx.workspace.mark();
+                auto gc = cls_head_.backward(dcls, ctx);
+                run<Op::accumulate>(ctx.device(), g4.size(), static_cast<const T*>(gc.data()), g4.data());
+                ctx.workspace.release(m);
+            }
         }
         auto g3 = nn::compact_to(ctx, upper, bb.layer4().backward(g4, ctx));
         if constexpr (C.aux) {
@@ -256,6 +283,7 @@ public:
         Backbone::describe("backbone", f);
         Classifier::describe(plus ? "decoder" : "classifier", f);
         if constexpr (C.aux) AuxClassifier::describe("aux_classifier", f);
+        if constexpr (C.classification_head) ClassificationHead::describe("classification_head", f);
         f("(interpolate)", "Upsample", out_shape, std::size_t(0));
     }
 
@@ -265,6 +293,7 @@ public:
         backbone_.visit("backbone", f);
         classifier_.visit(plus ? "decoder" : "classifier", f);
         if constexpr (C.aux) aux_classifier_.visit("aux_classifier", f);
+        if constexpr (C.classification_head) cls_head_.visit("classification_head", f);
     }
 
     // Sets every Dropout's rate (ASPP's 0.5 and the aux head's 0.1); parity tests switch them off.
@@ -288,6 +317,7 @@ private:
         backbone_.bind(b);
         classifier_.bind(b);
         if constexpr (C.aux) aux_classifier_.bind(b);
+        if constexpr (C.classification_head) cls_head_.bind(b);
         if (!b.complete()) throw std::logic_error("salt::models::DeepLabV3: the layers took fewer parameters than declared");
         // Zero weights, BatchNorm reset (gamma 1, running variance 1).
         nn::HostParams<T> host(store_.values(), std::vector<T>(store_.sizes().total(), T(0)));
@@ -306,6 +336,7 @@ private:
     Upsample upsample_;
     [[no_unique_address]] std::conditional_t<C.aux, AuxClassifier, None> aux_classifier_;
     [[no_unique_address]] std::conditional_t<C.aux, AuxUpsample, None> aux_upsample_;
+    [[no_unique_address]] std::conditional_t<C.classification_head, ClassificationHead, None> cls_head_;
 };
 
 }  // namespace salt::models

@@ -84,7 +84,8 @@ std::map<std::string, std::string> config_metadata() {
             {"salt.output_stride", std::to_string(C.output_stride)},
             {"salt.rates", join(C.rates)},
             {"salt.aux", C.aux ? "1" : "0"},
-            {"salt.decoder", C.decoder == Decoder::deeplabv3plus ? "deeplabv3plus" : "deeplabv3"}};
+            {"salt.decoder", C.decoder == Decoder::deeplabv3plus ? "deeplabv3plus" : "deeplabv3"},
+            {"salt.classification_head", C.classification_head ? "1" : "0"}};
 }
 
 // Loads `file` into `model`.

@@ -21,6 +21,7 @@
 #include "salt/core/tensor.hpp"
 #include "salt/data/preprocess.hpp"
 #include "salt/nn/context.hpp"
+#include "salt/ops/loss_common.hpp"
 
 namespace salt::train {
 
@@ -69,9 +70,15 @@ public:
         const Shape out_shape = Out, reg_shape{region.h, region.w, 1};
         forward(inputs, n);
         salt::run<Op::crop>(dev, out_shape, n, region, static_cast<const float*>(last_.data()), result_.data());
+        image_probs_.clear();
+        if constexpr (Model::config.classification_head) image_probs_ = cls_probabilities(n);
         if (mirrored.empty()) return;
         forward(mirrored, n);
         salt::run<Op::crop>(dev, out_shape, n, region, static_cast<const float*>(last_.data()), scratch_.data());
+        if constexpr (Model::config.classification_head) {
+            const auto p = cls_probabilities(n);
+            for (int i = 0; i < n; ++i) image_probs_[std::size_t(i)] = 0.5 * (image_probs_[std::size_t(i)] + p[std::size_t(i)]);
+        }
         // Flipped into truth_, which is free until stats().
         float* flipped = truth_.data();
         salt::run<Op::flip_width>(dev, reg_shape, n, static_cast<const float*>(scratch_.data()), flipped);
@@ -80,6 +87,9 @@ public:
     }
 
     int count() const { return n_; }
+    // With an image classifier: each image's salt probability (the mirrored image's averaged in
+    // with TTA); empty otherwise.
+    const std::vector<double>& image_probabilities() const { return image_probs_; }
     const Region& region() const { return region_; }
     // The last run's region logits (n x region.h x region.w) on the device, and on the host.
     const float* logits_device() const { return result_.data(); }
@@ -117,7 +127,16 @@ private:
         input_.upload(inputs);
         ws_.reset();
         nn::Context<B> ctx{ws_, nn::Mode::eval, nullptr};
-        last_ = model_.forward(TensorView<const float, In>(input_.data(), n), ctx).out;
+        const auto o = model_.forward(TensorView<const float, In>(input_.data(), n), ctx);
+        last_ = o.out;
+        if constexpr (Model::config.classification_head) last_cls_ = o.cls.data();
+    }
+    // The image classifier's logits (n numbers) to the host, as probabilities.
+    std::vector<double> cls_probabilities(int n) const {
+        const auto l = download<B>(model_.device(), last_cls_, std::size_t(n));
+        std::vector<double> p(l.size());
+        for (std::size_t i = 0; i < l.size(); ++i) p[i] = ops::stable_sigmoid(double(l[i]));
+        return p;
     }
 
     Model& model_;
@@ -126,6 +145,8 @@ private:
     Tensor<float, In, B> input_;
     Buffer<float, B> result_, scratch_, truth_, masks_;
     TensorView<float, Out> last_;
+    const float* last_cls_ = nullptr;
+    std::vector<double> image_probs_;
     int n_ = 0;
     Region region_{};
 };

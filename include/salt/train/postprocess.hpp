@@ -33,6 +33,8 @@ struct PostProcess {
     double threshold = 0.5;  // probability above which a pixel is salt
     int min_area = 0;        // a prediction with fewer salt pixels is made empty
     bool tta = false;        // average with the prediction on the mirrored image
+    double gate = 0.0;       // with an image classifier: a mask is made empty when the image's salt
+                             // probability is below this (0: the classifier is not used)
 
     // The logit the threshold corresponds to (logit > this <=> sigmoid(logit) > threshold).
     double logit_threshold() const { return std::log(threshold / (1.0 - threshold)); }
@@ -40,8 +42,10 @@ struct PostProcess {
     std::map<std::string, std::string> metadata() const {
         char b[64];
         std::snprintf(b, sizeof b, "%.9g", threshold);
+        char g[64];
+        std::snprintf(g, sizeof g, "%.9g", gate);
         return {{"salt.post.threshold", b}, {"salt.post.min_area", std::to_string(min_area)},
-                {"salt.post.tta", tta ? "1" : "0"}};
+                {"salt.post.tta", tta ? "1" : "0"}, {"salt.post.gate", g}};
     }
     // From weights metadata; files written before post-processing was chosen get the defaults.
     static PostProcess from_metadata(const std::map<std::string, std::string>& m, const std::string& source) {
@@ -54,6 +58,7 @@ struct PostProcess {
             if (const auto* v = find("salt.post.threshold")) p.threshold = std::stod(*v);
             if (const auto* v = find("salt.post.min_area")) p.min_area = std::stoi(*v);
             if (const auto* v = find("salt.post.tta")) p.tta = *v == "1";
+            if (const auto* v = find("salt.post.gate")) p.gate = std::stod(*v);
         } catch (const std::logic_error& e) {
             throw std::invalid_argument(source + ": malformed post-processing metadata (" + e.what() + ")");
         }
@@ -64,17 +69,25 @@ struct PostProcess {
         if (!(threshold > 0.0 && threshold < 1.0))
             throw std::invalid_argument(who + ": the threshold must be in (0, 1), got " + std::to_string(threshold));
         if (min_area < 0) throw std::invalid_argument(who + ": the minimum area must be >= 0, got " + std::to_string(min_area));
+        if (!(gate >= 0.0 && gate < 1.0)) throw std::invalid_argument(who + ": the gate must be in [0, 1), got " + std::to_string(gate));
     }
 };
 
+// An image's counts when its mask is made empty (the gate, or the minimum area).
+inline MaskCounts emptied(MaskCounts c) {
+    c.fn += c.tp;
+    c.tn += c.fp;
+    c.tp = c.fp = 0;
+    return c;
+}
+// An image's counts after the gate: empty when the image's salt probability is below it.
+inline MaskCounts apply_gate(const MaskCounts& c, double image_probability, double gate) {
+    return gate > 0 && image_probability < gate ? emptied(c) : c;
+}
+
 // An image's counts after the minimum-area rule: a prediction smaller than min_area becomes empty.
 inline MaskCounts apply_min_area(MaskCounts c, int min_area) {
-    if (c.predicted() > 0 && c.predicted() < min_area) {
-        c.fn += c.tp;
-        c.tn += c.fp;
-        c.tp = c.fp = 0;
-    }
-    return c;
+    return c.predicted() > 0 && c.predicted() < min_area ? emptied(c) : c;
 }
 
 // Masks on the host (one image, values 0/1) after the minimum-area rule.
@@ -91,31 +104,46 @@ struct PostProcessChoice {
 };
 
 // per_image[i * thresholds.size() + k]: image i's counts with logit threshold thresholds[k]
-// (probability thresholds[k] mapped through the logit). Candidates: every threshold given, and
-// `areas` for the minimum area.
+// (probability thresholds[k] mapped through the logit). Candidates: every threshold given, `areas`
+// for the minimum area, and with image probabilities (an image classifier) `gates` for the gate.
 inline PostProcessChoice choose_postprocess(std::span<const MaskCounts> per_image, std::span<const double> thresholds,
-                                            std::span<const int> areas, bool tta) {
+                                            std::span<const int> areas, bool tta,
+                                            std::span<const double> image_probabilities = {},
+                                            std::span<const double> gates = {}) {
     const std::size_t K = thresholds.size();
     if (K == 0 || per_image.size() % K != 0 || per_image.empty())
         throw std::invalid_argument("choose_postprocess: the counts do not make whole images x thresholds");
     const std::size_t n = per_image.size() / K;
+    if (!image_probabilities.empty() && image_probabilities.size() != n)
+        throw std::invalid_argument("choose_postprocess: one image probability per image is needed");
+    const std::vector<double> no_gate{0.0};
+    if (image_probabilities.empty() || gates.empty()) gates = no_gate;
     PostProcessChoice best;
     std::int64_t best_hits = -1;
-    double best_dist = 1e9;
+    double best_dist = 1e9, best_gate = 0;
     int best_area = 0;
-    for (std::size_t k = 0; k < K; ++k)
-        for (int area : areas) {
-            std::int64_t hits = 0;
-            for (std::size_t i = 0; i < n; ++i) hits += tgs_hits(apply_min_area(per_image[i * K + k], area));
-            const double dist = std::fabs(thresholds[k] - 0.5);
-            const bool better = hits > best_hits || (hits == best_hits && (area < best_area ||
-                                                                          (area == best_area && dist < best_dist)));
-            if (better) {
-                best_hits = hits, best_dist = dist, best_area = area;
-                best.post = PostProcess{thresholds[k], area, tta};
+    for (double gate : gates)
+        for (std::size_t k = 0; k < K; ++k)
+            for (int area : areas) {
+                std::int64_t hits = 0;
+                for (std::size_t i = 0; i < n; ++i) {
+                    MaskCounts c = apply_min_area(per_image[i * K + k], area);
+                    if (gate > 0) c = apply_gate(c, image_probabilities[i], gate);
+                    hits += tgs_hits(c);
+                }
+                const double dist = std::fabs(thresholds[k] - 0.5);
+                // ties: no gate before a gate, a smaller area, the threshold nearest 0.5
+                const bool better =
+                    hits > best_hits ||
+                    (hits == best_hits &&
+                     (gate < best_gate || (gate == best_gate && (area < best_area || (area == best_area && dist < best_dist)))));
+                if (better) {
+                    best_hits = hits, best_dist = dist, best_area = area, best_gate = gate;
+                    best.post = PostProcess{thresholds[k], area, tta, gate};
+                }
+                if (gate == 0 && area == 0 && std::fabs(thresholds[k] - 0.5) < 1e-12)
+                    best.map_default = double(hits) / double(10 * n);
             }
-            if (area == 0 && std::fabs(thresholds[k] - 0.5) < 1e-12) best.map_default = double(hits) / double(10 * n);
-        }
     best.map = double(best_hits) / double(10 * n);
     return best;
 }

@@ -71,6 +71,8 @@ struct TrainOptions {
     bool choose_postprocess = true;       // after training: threshold and minimum area chosen on the
                                           // validation split, saved in best.safetensors' metadata
     bool postprocess_tta = true;          // ... with test-time augmentation
+    double cls_weight = 0.1;              // models with an image classifier: the weight of its BCE loss
+                                          // (the label: the mask has salt) beside the mask loss
     int host_threads = 0;                 // threads preparing batches on the host; 0 = OpenMP's default
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
 };
@@ -243,6 +245,7 @@ public:
                                       Model::workspace_bytes(opt_.batch, nn::Mode::eval)));
         Tensor<float, In, B> batch_images(dev, opt_.batch);
         Tensor<float, Out, B> batch_masks(dev, opt_.batch);
+        Tensor<float, Model::cls_shape, B> batch_labels(dev, opt_.batch);  // has salt: the classifier's target
         const auto started = std::chrono::steady_clock::now();
         const std::size_t steps_per_epoch =
             opt_.max_steps_per_epoch > 0 ? std::min<std::size_t>(train_loader.batches_per_epoch(), std::size_t(opt_.max_steps_per_epoch))
@@ -280,11 +283,17 @@ public:
                 if (cosine) adam.set_lr(lr_at(epoch, step));
                 batch_images.upload(batch.images);
                 batch_masks.upload(batch.masks);
-                auto logits = model->forward(TensorView<const float, In>(batch_images.data(), batch.count), ctx).out;
+                const auto out = model->forward(TensorView<const float, In>(batch_images.data(), batch.count), ctx);
+                auto logits = out.out;
                 auto dy = ctx.template take<float, Out>(batch.count);
-                const double loss = compute_loss(dev, loss_kind, geometry(batch.count),
-                                                 static_cast<const float*>(logits.data()),
-                                                 static_cast<const float*>(batch_masks.data()), dy.data());
+                double loss = compute_loss(dev, loss_kind, geometry(batch.count), static_cast<const float*>(logits.data()),
+                                           static_cast<const float*>(batch_masks.data()), dy.data());
+                TensorView<float, Model::cls_shape> dcls;
+                if constexpr (has_cls) {
+                    batch_labels.upload(labels_of(batch));
+                    dcls = ctx.template take<float, Model::cls_shape>(batch.count);
+                    loss += cls_loss(dev, batch.count, out.cls.data(), batch_labels.data(), dcls.data());
+                }
                 if (!std::isfinite(loss)) {
                     result.failed = true;
                     result.stopped_because = "the loss became " + std::to_string(loss) + " at epoch " + std::to_string(epoch) +
@@ -293,7 +302,7 @@ public:
                     if (opt_.progress) std::fputc('\n', stderr);
                     return result;
                 }
-                model->backward(dy, ctx);
+                model->backward(dy, ctx, {}, dcls);
                 adam.step();
                 loss_sum += loss;
                 ++step;
@@ -307,7 +316,7 @@ public:
             rec.epoch = epoch;
             rec.lr = adam.lr();
             rec.train_loss = loss_sum / double(std::max<std::size_t>(step, 1));
-            validate(*model, ws, batch_images, batch_masks, val_loader, rec, loss_kind);
+            validate(*model, ws, batch_images, batch_masks, batch_labels, val_loader, rec, loss_kind);
             rec.seconds = seconds_since(t0);
             rec.images_per_s = double(images) / std::max(train_seconds, 1e-9);
             result.history.push_back(rec);
@@ -381,6 +390,7 @@ public:
         std::vector<float> inputs(In.size() * std::size_t(opt_.batch)), mirrored(tta ? inputs.size() : 0);
         std::vector<float> truth(padded ? std::size_t(region.pixels()) * std::size_t(opt_.batch) : 0);
         std::vector<MaskCounts> counts;
+        std::vector<double> image_probs;
         say("choosing the threshold and minimum area on %zu validation images%s ...\n", val_idx.size(),
             tta ? " (with test-time augmentation)" : "");
         for (std::size_t start = 0; start < val_idx.size(); start += std::size_t(opt_.batch)) {
@@ -398,6 +408,8 @@ public:
             predictor.predict(std::span<const float>(inputs.data(), In.size() * std::size_t(n)),
                               tta ? std::span<const float>(mirrored.data(), In.size() * std::size_t(n)) : std::span<const float>(),
                               n, region);
+            const auto& ip = predictor.image_probabilities();
+            image_probs.insert(image_probs.end(), ip.begin(), ip.end());
             if (padded) {
                 const auto c = predictor.stats(
                     std::span<const float>(truth.data(), std::size_t(region.pixels()) * std::size_t(n)), logits);
@@ -419,7 +431,8 @@ public:
                 }
             }
         }
-        result.postprocess = choose_postprocess(counts, probs, areas, tta);
+        const std::vector<double> gates = {0.0, 0.2, 0.3, 0.4, 0.5, 0.6};
+        result.postprocess = choose_postprocess(counts, probs, areas, tta, image_probs, gates);
         result.postprocess_chosen = true;
         // Rewrite the weights file with the choice in its metadata (atomically, the tensors unchanged).
         io::SafetensorsWriter wr;
@@ -430,10 +443,10 @@ public:
         std::snprintf(m, sizeof m, "%.6f", result.postprocess.map);
         wr.set_metadata("salt.post.val_map", m);
         wr.write(best_path);
-        say("post-processing: threshold %.2f, minimum area %d%s: validation mAP %.4f (threshold 0.5, no minimum area: "
-            "%.4f)\n",
-            result.postprocess.post.threshold, result.postprocess.post.min_area, tta ? ", TTA" : "", result.postprocess.map,
-            result.postprocess.map_default);
+        say("post-processing: threshold %.2f, minimum area %d, gate %.2f%s: validation mAP %.4f (threshold 0.5, no "
+            "minimum area, no gate: %.4f)\n",
+            result.postprocess.post.threshold, result.postprocess.post.min_area, result.postprocess.post.gate,
+            tta ? ", TTA" : "", result.postprocess.map, result.postprocess.map_default);
     }
 
 private:
@@ -460,6 +473,27 @@ private:
         std::fflush(stderr);
     }
 
+    static constexpr bool has_cls = Model::config.classification_head;
+
+    // The image classifier's targets: 1 where the batch's mask has salt.
+    static std::vector<float> labels_of(const data::Batch& batch) {
+        std::vector<float> l(std::size_t(batch.count), 0.f);
+        const std::size_t per = batch.masks.size() / std::size_t(std::max(batch.count, 1));
+        for (int b = 0; b < batch.count; ++b)
+            for (std::size_t i = 0; i < per; ++i)
+                if (batch.masks[std::size_t(b) * per + i] > 0.5f) {
+                    l[std::size_t(b)] = 1.f;
+                    break;
+                }
+        return l;
+    }
+    // cls_weight x BCE of the image logits against the labels (the backend's loss op on n 1x1 maps).
+    double cls_loss(typename B::device& dev, int n, const float* logits, const float* labels, float* grad) const {
+        BceDiceWeights w;
+        w.bce = opt_.cls_weight, w.dice = 0;
+        return salt::run<Op::loss_bce_dice>(dev, MapGeometry{n, 1, 1, Region{0, 0, 1, 1}}, w, logits, labels, grad);
+    }
+
     // The loss's maps: the whole output, or only the image inside the padding.
     MapGeometry geometry(int batch) const {
         const Region whole{0, 0, Out.h, Out.w};
@@ -468,7 +502,8 @@ private:
     }
 
     void validate(Model& model, Workspace<B>& ws, Tensor<float, In, B>& images, Tensor<float, Out, B>& masks,
-                  data::BatchLoader& loader, EpochRecord& rec, LossKind loss_kind) {
+                  Tensor<float, Model::cls_shape, B>& labels, data::BatchLoader& loader, EpochRecord& rec,
+                  LossKind loss_kind) {
         auto& dev = model.device();
         loader.start_epoch(0);
         data::Batch batch;
@@ -483,9 +518,21 @@ private:
             images.upload(batch.images);
             masks.upload(batch.masks);
             nn::Context<B> ctx{ws, nn::Mode::eval, nullptr};
-            auto logits = model.forward(TensorView<const float, In>(images.data(), batch.count), ctx).out;
+            const auto out = model.forward(TensorView<const float, In>(images.data(), batch.count), ctx);
+            auto logits = out.out;
             loss_sum += compute_loss(dev, loss_kind, geometry(batch.count), static_cast<const float*>(logits.data()),
                                      static_cast<const float*>(masks.data()), static_cast<float*>(nullptr));
+            // With an image classifier: its loss is part of the validation loss, and its probability
+            // gates the masks (at 0.5) in the metrics.
+            std::vector<float> image_logits;
+            if constexpr (has_cls) {
+                labels.upload(labels_of(batch));
+                loss_sum += cls_loss(dev, batch.count, out.cls.data(), labels.data(), nullptr);
+                image_logits = download<B>(dev, out.cls.data(), std::size_t(batch.count));
+            }
+            auto gate = [&](const MaskCounts& c, int b) {
+                return image_logits.empty() ? c : apply_gate(c, ops::stable_sigmoid(double(image_logits[std::size_t(b)])), 0.5);
+            };
             ++batches;
             // Metrics on the original 101x101 masks. Padded: the image's region of the prediction
             // against the padded mask's same region (the original mask), counted on the device.
@@ -494,7 +541,7 @@ private:
                 salt::run<Op::mask_stats>(dev, g, static_cast<const float*>(logits.data()),
                                           static_cast<const float*>(masks.data()), std::span<const double>(at_zero),
                                           counts.data());
-                for (int b = 0; b < batch.count; ++b) acc.add(counts[std::size_t(b)]);
+                for (int b = 0; b < batch.count; ++b) acc.add(gate(counts[std::size_t(b)], b));
                 continue;
             }
             // Resized: the logits come back to the host and are resized back onto the image.
@@ -502,7 +549,9 @@ private:
             for (int b = 0; b < batch.count; ++b) {
                 const auto back = data::map_back(std::span<const float>(host.data() + Out.size() * std::size_t(b), Out.size()), pre_, w, h);
                 const auto& truth = ds_.samples[batch.indices[std::size_t(b)]].mask;
-                acc.add(std::span<const float>(back), MaskEncoding::logit, std::span<const std::uint8_t>(truth), 1);
+                acc.add(gate(count_mask(std::span<const float>(back), std::span<const std::uint8_t>(truth), MaskEncoding::logit,
+                                        MaskEncoding::binary),
+                             b));
             }
         }
         const auto r = acc.result();
