@@ -54,7 +54,7 @@ public:
             if (!s) throw UsageError("unknown option '--" + name + "'");
             if (s->flag) {
                 if (inline_value) throw UsageError("option '--" + name + "' takes no value");
-                values_[name] = "1";
+                values_[name] = std::string(1, '1');  // not = "1": GCC 12 warns falsely (-Wrestrict, PR 105329)
                 continue;
             }
             if (!inline_value) {

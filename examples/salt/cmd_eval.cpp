@@ -1,12 +1,19 @@
-// salt eval --weights W --data DIR [--split val|test|all] [--split-file F] [--tta] [--json]:
+// salt eval --weights W --data DIR [--split val|test|all] [--split-file F] [post-processing] [--json]:
 // IoU, Dice, precision, recall and the TGS competition mAP of trained weights on a data set split,
-// with predictions mapped back to the original image size exactly as in training.
+// with predictions mapped back to the original image size exactly as in training and post-processed
+// as training chose (threshold, minimum area, gate, TTA; overridable), and where the points go: mAP
+// on the images whose truth is empty and on those with salt, by salt coverage, and the false-positive
+// and false-negative image counts.
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
+
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/data/batch.hpp"
 #include "salt/data/split.hpp"
@@ -15,13 +22,27 @@
 
 namespace salt::cli {
 
+namespace {
+// A group without images has no mAP: null in JSON, "-" in the table (never a 0 that reads as a score).
+std::string json_map(const train::Breakdown::Part& p) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.6f", p.map());
+    return p.images ? b : "null";
+}
+std::string text_map(const train::Breakdown::Part& p) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.4f", p.map());
+    return p.images ? b : "  -   ";
+}
+}  // namespace
+
 Args eval_args() {
     Args a("eval", "Evaluate trained weights on a data set in the TGS layout.");
     a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors)");
     a.required("data", "DIR", "data set in the TGS layout");
     a.option("split", "PART", "val, test or all", "val");
     a.option("split-file", "FILE", "the run's split (default: split.txt beside the weights)");
-    a.flag("tta", "average with the horizontally flipped prediction");
+    add_postprocess_options(a);
     a.flag("json", "print the results as one JSON object");
     add_run_options(a);
     return a;
@@ -65,26 +86,53 @@ int cmd_eval(int argc, char** argv) {
         images.push_back(&ds.samples[i].image);
         if (depth) depths.push_back(ds.samples[i].depth);
     }
-    const bool tty = !a.has("json");
-    auto logits = model->predict(weights, images, depths, a.has("tta"), [&](std::size_t done) {
+    const auto post = postprocess_from(a, weights, model->config().classification_head);
+    const bool tty = !a.has("json") && isatty(fileno(stderr)) != 0;  // no \r counter in JSON runs or log files
+    const auto pred = model->predict(weights, images, depths, post.tta, [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
     }, ro);
     if (tty) std::fputc('\n', stderr);
     train::MetricAccumulator acc;
-    for (std::size_t k = 0; k < idx.size(); ++k)
-        acc.add(std::span<const float>(logits[k]), train::MaskEncoding::logit, std::span<const std::uint8_t>(ds.samples[idx[k]].mask), 1);
+    train::Breakdown parts;
+    for (std::size_t k = 0; k < idx.size(); ++k) {
+        const auto mask = train::postprocessed_mask(pred.logits[k], post,
+                                                    pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
+        const std::span<const std::uint8_t> truth(ds.samples[idx[k]].mask);
+        acc.add(std::span<const std::uint8_t>(mask), truth, 1);
+        parts.add(train::count_mask(std::span<const std::uint8_t>(mask), truth));
+    }
     const auto r = acc.result();
     if (a.has("json")) {
-        std::printf("{\"images\": %lld, \"split\": \"%s\", \"tta\": %s, \"iou\": %.6f, \"dice\": %.6f, \"precision\": %.6f, "
-                    "\"recall\": %.6f, \"map\": %.6f, \"iou_mean\": %.6f, \"dice_mean\": %.6f}\n",
-                    static_cast<long long>(r.images), part.c_str(), a.has("tta") ? "true" : "false", r.iou_global, r.dice_global,
-                    r.precision, r.recall, r.tgs, r.iou_mean, r.dice_mean);
+        std::printf("{\"images\": %lld, \"split\": \"%s\", \"tta\": %s, \"threshold\": %.6g, \"min_area\": %d, "
+                    "\"gate\": %.6g, \"iou\": %.6f, \"dice\": %.6f, \"precision\": %.6f, \"recall\": %.6f, \"map\": %.6f, "
+                    "\"iou_mean\": %.6f, \"dice_mean\": %.6f, \"map_empty\": %s, \"images_empty\": %lld, "
+                    "\"map_salt\": %s, \"images_salt\": %lld, \"false_positive_images\": %lld, "
+                    "\"false_negative_images\": %lld, \"coverage\": [",
+                    static_cast<long long>(r.images), part.c_str(), post.tta ? "true" : "false", post.threshold, post.min_area,
+                    post.gate, r.iou_global, r.dice_global, r.precision, r.recall, r.tgs, r.iou_mean, r.dice_mean,
+                    json_map(parts.empty).c_str(), static_cast<long long>(parts.empty.images), json_map(parts.salt).c_str(),
+                    static_cast<long long>(parts.salt.images), static_cast<long long>(parts.false_positive_images),
+                    static_cast<long long>(parts.false_negative_images));
+        for (std::size_t b = 0; b < parts.coverage.size(); ++b)
+            std::printf("%s{\"upper\": %g, \"images\": %lld, \"map\": %s}", b ? ", " : "",
+                        train::Breakdown::kCoverageUpper[b], static_cast<long long>(parts.coverage[b].images),
+                        json_map(parts.coverage[b]).c_str());
+        std::printf("]}\n");
     } else {
-        std::printf("images     %lld (%s split%s)\n", static_cast<long long>(r.images), part.c_str(), a.has("tta") ? ", hflip TTA" : "");
+        std::printf("images     %lld (%s split; %s)\n", static_cast<long long>(r.images), part.c_str(), postprocess_text(post).c_str());
         std::printf("IoU        %.4f (pixels pooled over images; mean per image %.4f)\n", r.iou_global, r.iou_mean);
         std::printf("Dice       %.4f (mean per image %.4f)\n", r.dice_global, r.dice_mean);
         std::printf("precision  %.4f\nrecall     %.4f\n", r.precision, r.recall);
         std::printf("mAP (TGS)  %.4f\n", r.tgs);
+        std::printf("\nwhere the points go (mAP over the images of each group):\n");
+        std::printf("  truth empty      %s  (%lld images; %lld with a false-positive mask)\n", text_map(parts.empty).c_str(),
+                    static_cast<long long>(parts.empty.images), static_cast<long long>(parts.false_positive_images));
+        std::printf("  truth with salt  %s  (%lld images; %lld predicted empty)\n", text_map(parts.salt).c_str(),
+                    static_cast<long long>(parts.salt.images), static_cast<long long>(parts.false_negative_images));
+        for (std::size_t b = 0; b < parts.coverage.size(); ++b) {
+            std::printf("    coverage %-12s %s  (%lld images)\n", train::Breakdown::coverage_label(b).c_str(),
+                        text_map(parts.coverage[b]).c_str(), static_cast<long long>(parts.coverage[b].images));
+        }
     }
     return 0;
 }

@@ -1,5 +1,5 @@
-// salt info [--size N] [--channels C] [--output-stride S] [--backends] [--device D]: the layer table
-// of a compiled DeepLabV3-ResNet50 — torchvision's module paths, output shapes, parameters — with the
+// salt info [--size N] [--channels C] [--output-stride S] [architecture] [--list] [--backends] [--device D]:
+// the layer table of a compiled DeepLabV3 — torchvision's module paths, output shapes, parameters — with the
 // totals and the workspace a forward pass (batch 1) and a training step (batch 8) need; then the
 // backends built into this salt and the CUDA devices found. --backends prints only the latter;
 // --device cuda[:N] also opens that device and fails (exit 1, one line) when it cannot be used.
@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "compiled_model.hpp"
 #include "devices.hpp"
+#include "model_options.hpp"
 #include "run_options.hpp"
 
 namespace salt::cli {
@@ -19,6 +20,8 @@ Args info_args() {
     a.option("size", "N", "input height and width", "128");
     a.option("channels", "C", "input channels", "1");
     a.option("output-stride", "S", "output stride, 8 or 16", "8");
+    add_architecture_options(a, Architecture{});
+    a.flag("list", "list the compiled configurations (and the backends each is compiled for)");
     a.flag("backends", "print only the backends and the CUDA devices");
     a.option("device", "DEV", "also check that this device (cpu, cuda, cuda:N) can be opened", "cpu");
     return a;
@@ -32,12 +35,15 @@ int cmd_info(int argc, char** argv) {
     const int os = int(a.get_int("output-stride", 1, 64));
     RunOptions ro;
     parse_device(a.get("device"), ro);
+    if (a.has("list")) {
+        std::printf("compiled configurations (salt train --size --depth-channel --output-stride --encoder --decoder --rates --classifier):\n");
+        for (const auto& m : compiled_models())
+            std::printf("  %-4s %s\n", m->device() == DeviceKind::cuda ? "cuda" : "cpu", config_name(m->config()).c_str());
+        return 0;
+    }
     if (!a.has("backends")) {
-        try {
-            find_compiled_model(size, size, channels, os).print_summary(stdout);
-        } catch (const std::invalid_argument& e) {
-            throw UsageError(e.what());
-        }
+        const Architecture arch = architecture_from([&](const char* k) { return a.get(k); });
+        find_model_for(size, size, channels, os, arch, DeviceKind::cpu).print_summary(stdout);
         std::printf("\n");
     }
     print_backends(stdout);

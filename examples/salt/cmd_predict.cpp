@@ -1,6 +1,7 @@
-// salt predict --weights W --images DIR --out DIR [--submission FILE] [--tta] [--threshold T]:
+// salt predict --weights W --images DIR --out DIR [--submission FILE] [post-processing]:
 // a mask PNG (8-bit, 0/255, the input's own size, the input's name) for every PNG in DIR, and
-// optionally a Kaggle submission CSV (id,rle_mask).
+// optionally a Kaggle submission CSV (id,rle_mask). The masks are post-processed as training chose
+// and saved with the weights (threshold, minimum area, classifier gate, TTA) unless told otherwise.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -9,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/data/tgs.hpp"
 #include "salt/io/error.hpp"
@@ -27,8 +31,7 @@ Args predict_args() {
     a.required("out", "DIR", "where to write the mask PNGs (created if missing)");
     a.option("submission", "FILE", "also write a Kaggle submission CSV (id,rle_mask)");
     a.option("depths", "FILE", "depths.csv (needed when the model takes a depth channel)");
-    a.option("threshold", "T", "probability above which a pixel is salt", "0.5");
-    a.flag("tta", "average with the horizontally flipped prediction");
+    add_postprocess_options(a);
     add_run_options(a);
     return a;
 }
@@ -37,14 +40,6 @@ int cmd_predict(int argc, char** argv) {
     Args a = predict_args();
     a.parse(argc, argv);
     namespace fs = std::filesystem;
-    double threshold = 0.5;
-    try {
-        threshold = std::stod(a.get("threshold"));
-    } catch (const std::logic_error&) {
-        throw UsageError("--threshold must be a number in (0, 1)");
-    }
-    if (!(threshold > 0 && threshold < 1)) throw UsageError("--threshold must be in (0, 1)");
-    const double logit_threshold = std::log(threshold / (1 - threshold));
     const RunOptions ro = run_options(a);
 
     const auto weights = io::SafetensorsFile::read(a.get("weights"));
@@ -54,6 +49,7 @@ int cmd_predict(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
         throw io::IoError(a.get("weights"), e.what());
     }
+    const auto post = postprocess_from(a, weights, model->config().classification_head);
     check_device(ro);
     const fs::path in_dir = a.get("images"), out_dir = a.get("out");
     data::detail::check_readable_dir(in_dir);
@@ -78,10 +74,12 @@ int cmd_predict(int argc, char** argv) {
             depths.push_back(it->second);
         }
     }
-    const auto logits = model->predict(weights, ptrs, depths, a.has("tta"), [&](std::size_t done) {
-        std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
+    std::fprintf(stderr, "salt predict: %s\n", postprocess_text(post).c_str());
+    const bool tty = isatty(fileno(stderr)) != 0;  // a counter redrawn with \r is noise in a log file
+    const auto pred = model->predict(weights, ptrs, depths, post.tta, [&](std::size_t done) {
+        if (tty) std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
     }, ro);
-    std::fputc('\n', stderr);
+    if (tty) std::fputc('\n', stderr);
 
     fs::create_directories(out_dir);
     std::string csv = "id,rle_mask\n";
@@ -89,11 +87,9 @@ int cmd_predict(int argc, char** argv) {
     for (std::size_t k = 0; k < files.size(); ++k) {
         const auto& img = images[k];
         io::Image8 mask(img.width, img.height, 1);
-        std::vector<std::uint8_t> bits(mask.size());
-        for (std::size_t i = 0; i < mask.size(); ++i) {
-            bits[i] = logits[k][i] > logit_threshold ? 1 : 0;
-            mask.pixels[i] = bits[i] ? 255 : 0;
-        }
+        const auto bits = train::postprocessed_mask(pred.logits[k], post,
+                                                    pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
+        for (std::size_t i = 0; i < mask.size(); ++i) mask.pixels[i] = bits[i] ? 255 : 0;
         with_salt += std::any_of(bits.begin(), bits.end(), [](auto v) { return v != 0; });
         io::write_png(out_dir / files[k].filename(), mask);
         csv += files[k].stem().string() + "," + io::rle_encode(bits, img.width, img.height) + "\n";

@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "salt/backend/simd/gemm.hpp"
 #include "compiled_model.hpp"
+#include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/data/synth.hpp"
 #include "salt/io/error.hpp"
@@ -32,7 +33,18 @@ Args train_args() {
     a.option("batch", "N", "batch size (at least 2)", "8");
     a.option("size", "N", "model input size: 128 (101 padded, reflect-101) or 101", "128");
     a.option("output-stride", "S", "8 or 16", "8");
-    a.option("lr", "X", "Adam learning rate", "0.001");
+    add_architecture_options(a, Architecture{});
+    a.option("lr", "X", "Adam learning rate (the peak, with --schedule cosine)", "0.001");
+    a.option("schedule", "NAME", "plateau (halve the rate when --monitor stalls for --plateau-patience epochs) or cosine "
+                                 "(linear warm-up, then cosine annealing to --min-lr at the end of --epochs or --max-minutes)", "plateau");
+    a.option("warmup-epochs", "E", "cosine: warm-up length in epochs (fractions allowed)", "1");
+    a.option("plateau-patience", "N", "plateau: epochs without improvement before the rate is halved", "3");
+    a.option("min-lr", "X", "the lowest learning rate of either schedule", "1e-06");
+    a.option("lovasz-after", "F", "from this fraction of the planned epochs on, train with the Lovasz hinge (0: never)", "0");
+    a.option("loss-region", "R", "image (score the loss on the 101x101 image only) or all (the padding too)", "all");
+    a.option("cls-weight", "X", "--classifier on: the weight of the classifier's BCE loss", "0.1");
+    a.option("postprocess", "on|off", "after training, choose the threshold, minimum area (and classifier gate) on the "
+                                      "validation split with TTA and save them with the weights", "on");
     a.option("weight-decay", "X", "weight decay (not on BN parameters and biases)", "0");
     a.flag("adamw", "decoupled weight decay (AdamW) instead of L2");
     a.option("loss", "NAME", "bce, dice, bce_dice or lovasz", "bce_dice");
@@ -77,8 +89,15 @@ int cmd_train(int argc, char** argv) {
     // Options: the command line, or on --resume the run's recorded options (--epochs may be raised).
     std::map<std::string, std::string> o;
     const char* keys[] = {"data", "epochs", "batch", "size", "output-stride", "lr", "weight-decay", "loss", "val-fraction",
-                          "test-fraction", "seed", "monitor", "patience", "max-minutes", "max-steps", "synthetic-count"};
+                          "test-fraction", "seed", "monitor", "patience", "max-minutes", "max-steps", "synthetic-count",
+                          "encoder", "decoder", "rates", "classifier", "schedule", "warmup-epochs", "plateau-patience",
+                          "min-lr", "lovasz-after", "loss-region", "cls-weight", "postprocess"};
     for (const char* k : keys) o[k] = a.get(k);
+    // What runs recorded before an option existed did; a resumed run keeps it even if the default changes.
+    const std::map<std::string, std::string> before_option = {
+        {"encoder", "resnet50"}, {"decoder", "deeplabv3"}, {"rates", "12,24,36"}, {"classifier", "off"},
+        {"schedule", "plateau"}, {"warmup-epochs", "1"}, {"plateau-patience", "3"}, {"min-lr", "1e-06"},
+        {"lovasz-after", "0"}, {"loss-region", "all"}, {"cls-weight", "0.1"}, {"postprocess", "on"}};
     o["adamw"] = a.has("adamw") ? "1" : "0";
     o["depth-channel"] = a.has("depth-channel") ? "1" : "0";
     o["no-augment"] = a.has("no-augment") ? "1" : "0";
@@ -89,6 +108,8 @@ int cmd_train(int argc, char** argv) {
         auto recorded = read_run_file(run / "run.txt");
         for (auto& [k, v] : recorded)
             if (!(k == "epochs" && a.has("epochs")) && !(k == "max-minutes" && a.has("max-minutes"))) o[k] = v;
+        for (auto& [k, v] : before_option)
+            if (!recorded.count(k)) o[k] = v;
     } else if (fs::exists(run / "last.ckpt")) {
         throw io::IoError(run.string(), "already holds a training run; use --resume " + run.string() + " or another --out");
     }
@@ -125,6 +146,21 @@ int cmd_train(int argc, char** argv) {
     t.max_steps_per_epoch = long(num("max-steps"));
     t.resume = resume;
     t.progress = !a.has("quiet");
+    t.schedule = o["schedule"];
+    if (t.schedule != "plateau" && t.schedule != "cosine") throw UsageError("--schedule must be plateau or cosine, got '" + t.schedule + "'");
+    t.warmup_epochs = num("warmup-epochs");
+    t.plateau_patience = int(num("plateau-patience"));
+    t.min_lr = num("min-lr");
+    t.lovasz_after = num("lovasz-after");
+    if (o["loss-region"] != "image" && o["loss-region"] != "all") throw UsageError("--loss-region must be image or all, got '" + o["loss-region"] + "'");
+    t.loss_on_image_only = o["loss-region"] == "image";
+    t.cls_weight = num("cls-weight");
+    t.choose_postprocess = parse_on_off("postprocess", o["postprocess"]);
+    if (t.warmup_epochs < 0) throw UsageError("--warmup-epochs must be >= 0");
+    if (t.plateau_patience < 1) throw UsageError("--plateau-patience must be at least 1");
+    if (!(t.min_lr >= 0 && t.min_lr <= t.lr)) throw UsageError("--min-lr must be in [0, --lr]");
+    if (!(t.lovasz_after >= 0 && t.lovasz_after < 1)) throw UsageError("--lovasz-after must be in [0, 1) (0: never)");
+    if (!(t.cls_weight >= 0)) throw UsageError("--cls-weight must be >= 0");
     if (t.epochs < 1) throw UsageError("--epochs must be at least 1");
     if (t.batch < 2) throw UsageError("--batch must be at least 2 (BatchNorm in training needs more than one value per channel)");
     if (!(t.val_fraction > 0 && t.val_fraction + t.test_fraction < 1)) throw UsageError("--val-fraction must be in (0, 1) with --test-fraction below 1 - it");
@@ -139,12 +175,9 @@ int cmd_train(int argc, char** argv) {
         throw UsageError("--bf16: this salt was built for a CPU without AVX512_BF16 (the run was recorded with --bf16)");
 
     const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
-    const CompiledModel* model = nullptr;
-    try {
-        model = &find_compiled_model(size, size, channels, os, ro.device);
-    } catch (const std::invalid_argument& e) {
-        throw UsageError(e.what());
-    }
+    const Architecture arch = architecture_from([&](const char* k) { return o[k]; });
+    const CompiledModel* model = &find_model_for(size, size, channels, os, arch, ro.device);
+    t.host_threads = ro.threads;
     check_device(ro);  // before anything is written: a run that cannot start leaves nothing behind
 
     fs::create_directories(run);
@@ -182,6 +215,10 @@ int cmd_train(int argc, char** argv) {
                 "  checkpoint: %s (salt train --resume %s)\n",
                 r.stopped_because.c_str(), t.monitor.c_str(), r.best, r.best_epoch, (run / "best.safetensors").c_str(),
                 (run / "log.csv").c_str(), (run / "curves.png").c_str(), (run / "last.ckpt").c_str(), run.c_str());
+    if (r.postprocess_chosen)
+        std::printf("  post-processing (saved with the weights; salt eval and salt predict apply it): %s; validation mAP "
+                    "%.4f (%.4f at threshold 0.5 without it)\n",
+                    postprocess_text(r.postprocess.post).c_str(), r.postprocess.map, r.postprocess.map_default);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 // which of the two a command runs.
 #pragma once
 
+#include <array>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -28,6 +29,28 @@ namespace salt::cli {
 
 // The backends a configuration can be compiled for (--device cpu | cuda[:N]).
 enum class DeviceKind { cpu, cuda };
+
+// The architecture beyond input size, channels and output stride, as `salt train` takes it
+// (--encoder, --decoder, --rates, --classifier) and as weights metadata records it (salt.encoder,
+// salt.decoder, salt.rates, salt.classification_head).
+struct Architecture {
+    std::string encoder = "resnet50";   // resnet18, resnet34, resnet50 or resnet101
+    std::string decoder = "deeplabv3";  // deeplabv3 (torchvision's head) or deeplabv3plus
+    std::array<int, 3> rates{12, 24, 36};
+    bool classifier = false;            // the image-level salt / no-salt classifier on layer4
+};
+
+// The configuration these name; unknown names and bad rates are std::invalid_argument.
+models::DeepLabV3Config make_config(int height, int width, int channels, int output_stride, const Architecture& arch);
+
+// "12,24,36" -> {12, 24, 36}; anything else is std::invalid_argument.
+std::array<int, 3> parse_rates(const std::string& text);
+
+// What a CompiledModel::predict returns.
+struct Predictions {
+    std::vector<std::vector<float>> logits;  // per image, at the image's own size
+    std::vector<double> image_probability;   // models with an image classifier: per image; otherwise empty
+};
 
 // Where and how a compiled model runs: the backend's device settings, chosen on the command line.
 struct RunOptions {
@@ -53,15 +76,13 @@ public:
     // Trains from scratch (or resumes) on a data set; see salt/train/trainer.hpp.
     virtual train::TrainResult train(const data::TgsDataset& ds, const train::TrainOptions& opt,
                                      const RunOptions& ro) const = 0;
-    // Logits for each image, prepared as the weights' metadata says and mapped back to the image's
+    // Logits for each image (and, with a classifier, its salt probability), prepared as the weights' metadata says and mapped back to the image's
     // own size; `depths` may be empty when the model takes no depth channel. With `tta`, averaged
     // with the prediction on the mirrored image, mirrored back. `progress` is called with the
     // number of images done.
-    virtual std::vector<std::vector<float>> predict(const io::SafetensorsFile& weights,
-                                                    const std::vector<const io::Image8*>& images,
-                                                    const std::vector<float>& depths, bool tta,
-                                                    const std::function<void(std::size_t)>& progress,
-                                                    const RunOptions& ro) const = 0;
+    virtual Predictions predict(const io::SafetensorsFile& weights, const std::vector<const io::Image8*>& images,
+                                const std::vector<float>& depths, bool tta, const std::function<void(std::size_t)>& progress,
+                                const RunOptions& ro) const = 0;
     // Seconds per call of a forward pass (eval) at `batch`, or of a training step, median of `reps`.
     virtual double time_forward(int batch, int reps, const RunOptions& ro) const = 0;
     virtual double time_train_step(int batch, int reps, const RunOptions& ro) const = 0;
@@ -75,14 +96,16 @@ const std::vector<std::unique_ptr<CompiledModel>>& compiled_models();
 // The configurations compiled for the CUDA backend, comma-separated ("" when none).
 std::string cuda_configurations();
 
-// The compiled model with this input size, channels and output stride (classes 1, ResNet-50, no
-// aux) on `device`. A configuration that is not compiled at all is a std::invalid_argument whose
-// message lists what is compiled in; one compiled for the CPU but not for CUDA is a UsageError
-// that lists the CUDA configurations.
+// The compiled model of exactly this configuration on `device`. A configuration that is not compiled
+// at all is a std::invalid_argument whose message lists what is compiled in; one compiled for the
+// CPU but not for CUDA is a UsageError that lists the CUDA configurations.
+const CompiledModel& find_compiled_model(const models::DeepLabV3Config& wanted, DeviceKind device = DeviceKind::cpu);
+// ... with torchvision's architecture (ResNet-50, DeepLabV3 head, rates 12/24/36, no classifier).
 const CompiledModel& find_compiled_model(int height, int width, int channels, int output_stride,
                                          DeviceKind device = DeviceKind::cpu);
 
-// The compiled model a weights file was trained with (from its salt.* metadata), on `device`.
+// The compiled model a weights file was trained with (from its salt.* metadata; files written before
+// an architecture key existed get torchvision's choice for it), on `device`.
 const CompiledModel& model_for_weights(const io::SafetensorsFile& weights, DeviceKind device = DeviceKind::cpu);
 
 }  // namespace salt::cli

@@ -84,10 +84,9 @@ public:
         }
     }
 
-    std::vector<std::vector<float>> predict(const io::SafetensorsFile& weights, const std::vector<const io::Image8*>& images,
-                                            const std::vector<float>& depths, bool tta,
-                                            const std::function<void(std::size_t)>& progress,
-                                            const RunOptions& ro) const override {
+    Predictions predict(const io::SafetensorsFile& weights, const std::vector<const io::Image8*>& images,
+                        const std::vector<float>& depths, bool tta, const std::function<void(std::size_t)>& progress,
+                        const RunOptions& ro) const override {
         const auto pre = data::Preprocess::from_metadata(weights.metadata(), weights.source());
         if (pre.size != In.h || (pre.depth_channel ? 2 : 1) != In.c)
             throw std::invalid_argument(weights.source() + ": the preprocessing metadata does not match the model");
@@ -98,7 +97,8 @@ public:
         constexpr int kBatch = 8;
         train::Predictor<Model> predictor(*model, kBatch);
         std::vector<float> inputs(In.size() * kBatch), mirrored(tta ? In.size() * kBatch : 0);
-        std::vector<std::vector<float>> result(images.size());
+        Predictions result;
+        result.logits.resize(images.size());
         std::size_t start = 0;
         while (start < images.size()) {
             // A batch of up to kBatch consecutive images of one size (they share a region).
@@ -122,8 +122,10 @@ public:
             const auto logits = predictor.logits();
             const std::size_t per = std::size_t(region.pixels());
             for (int b = 0; b < n; ++b)
-                result[start + std::size_t(b)] =
+                result.logits[start + std::size_t(b)] =
                     data::map_back_region(std::span<const float>(logits.data() + per * std::size_t(b), per), pre, w, h);
+            const auto& p = predictor.image_probabilities();  // empty without a classifier
+            result.image_probability.insert(result.image_probability.end(), p.begin(), p.end());
             start += std::size_t(n);
             if (progress) progress(start);
         }

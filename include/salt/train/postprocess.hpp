@@ -97,6 +97,18 @@ inline void apply_min_area(std::span<std::uint8_t> mask, int min_area) {
     if (area > 0 && area < min_area) std::fill(mask.begin(), mask.end(), std::uint8_t(0));
 }
 
+// One image's mask (values 0/1) from its logits on the host, as `p` says: the threshold, then the
+// minimum area, then the gate on the image's salt probability (pass 1 without a classifier).
+inline std::vector<std::uint8_t> postprocessed_mask(std::span<const float> logits, const PostProcess& p,
+                                                    double image_probability = 1.0) {
+    const double t = p.logit_threshold();
+    std::vector<std::uint8_t> mask(logits.size());
+    for (std::size_t i = 0; i < logits.size(); ++i) mask[i] = double(logits[i]) > t ? 1 : 0;
+    apply_min_area(mask, p.min_area);
+    if (p.gate > 0 && image_probability < p.gate) std::fill(mask.begin(), mask.end(), std::uint8_t(0));
+    return mask;
+}
+
 struct PostProcessChoice {
     PostProcess post;
     double map = 0;          // the validation mAP with it

@@ -1,0 +1,8 @@
+// One compiled configuration of the salt command: 1 input channel, 128x128, output stride 16, DeepLabV3+ decoder (an ablation of docs/results.md).
+#include "../compiled_model_impl.hpp"
+
+namespace salt::cli {
+std::unique_ptr<CompiledModel> make_model_1ch_128_os16_v3plus() {
+    return std::make_unique<CompiledModelImpl<models::DeepLabV3Config{.height = 128, .width = 128, .in_channels = 1, .output_stride = 16, .decoder = models::Decoder::deeplabv3plus}, backend::Simd>>();
+}
+}  // namespace salt::cli
