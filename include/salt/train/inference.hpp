@@ -5,7 +5,8 @@
 // Test-time augmentation (flip): the caller prepares a second input from the *mirrored* image
 // (data::prepare_input(..., mirrored = true): flipped before padding, as training flips); the
 // prediction on it is mirrored back within the image's region and averaged with the plain one. So
-// a left-right symmetric image gets the same prediction with and without TTA.
+// for a left-right symmetric image both passes see the same input and give the same logits, and the
+// TTA prediction is the plain one averaged with its mirror image (tests/train/test_tta.cpp).
 #pragma once
 
 #include <algorithm>
