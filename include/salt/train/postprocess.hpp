@@ -118,7 +118,7 @@ struct PostProcessChoice {
 // per_image[i * thresholds.size() + k]: image i's counts with logit threshold thresholds[k]
 // (probability thresholds[k] mapped through the logit). Candidates: every threshold given, `areas`
 // for the minimum area, and with image probabilities (an image classifier) `gates` for the gate.
-inline PostProcessChoice choose_postprocess(std::span<const MaskCounts> per_image, std::span<const double> thresholds,
+[[gnu::cold]] inline PostProcessChoice choose_postprocess(std::span<const MaskCounts> per_image, std::span<const double> thresholds,
                                             std::span<const int> areas, bool tta,
                                             std::span<const double> image_probabilities = {},
                                             std::span<const double> gates = {}) {

@@ -116,7 +116,7 @@ inline double monitor_value(const EpochRecord& r, const std::string& m) {
     throw std::invalid_argument("unknown monitor '" + m + "' (val_map, val_iou, val_dice or val_loss)");
 }
 
-inline std::string log_csv(const std::vector<EpochRecord>& h) {
+[[gnu::cold]] inline std::string log_csv(const std::vector<EpochRecord>& h) {
     std::string s = "epoch,lr,train_loss,val_loss,val_iou,val_dice,val_map,seconds,images_per_s\n";
     char b[256];
     for (const auto& r : h) {
@@ -127,7 +127,7 @@ inline std::string log_csv(const std::vector<EpochRecord>& h) {
     return s;
 }
 
-inline void write_curves(const std::filesystem::path& path, const std::vector<EpochRecord>& h) {
+[[gnu::cold]] inline void write_curves(const std::filesystem::path& path, const std::vector<EpochRecord>& h) {
     io::Series train_loss{"train loss", {}, io::kCyan}, val_loss{"val loss", {}, io::kYellow};
     io::Series iou{"val IoU", {}, io::kGreen}, map{"val mAP", {}, io::kRed};
     for (const auto& r : h) {
@@ -372,7 +372,7 @@ public:
 
     // After training: the probability threshold and minimum area with the best validation mAP for the
     // best weights (with test-time augmentation when asked), written into best.safetensors' metadata.
-    void choose_and_save_postprocess(const std::filesystem::path& best_path, const std::vector<std::size_t>& val_idx,
+    [[gnu::cold]] void choose_and_save_postprocess(const std::filesystem::path& best_path, const std::vector<std::size_t>& val_idx,
                                      TrainResult& result) {
         if (val_idx.empty()) return;
         const auto file = io::SafetensorsFile::read(best_path);
@@ -563,7 +563,7 @@ private:
 
     // The checkpoint: the model's tensors under "model.", Adam's state, the plateau schedule, and the
     // trainer's own state (epoch, best, bad epochs, best epoch), written atomically.
-    void save_checkpoint(const std::filesystem::path& path, Model& model, const Adam<float, B>& adam,
+    [[gnu::cold]] void save_checkpoint(const std::filesystem::path& path, Model& model, const Adam<float, B>& adam,
                          const ReduceLROnPlateau& plateau, const TrainResult& result, int epoch, int bad_epochs) const {
         io::SafetensorsWriter w;
         // torchvision's names and layouts, as a weights file: a checkpoint resumes on any backend.
@@ -581,7 +581,7 @@ private:
         w.write(path);
     }
 
-    void load_checkpoint(const io::SafetensorsFile& ck, Model& model, Adam<float, B>& adam, ReduceLROnPlateau& plateau,
+    [[gnu::cold]] void load_checkpoint(const io::SafetensorsFile& ck, Model& model, Adam<float, B>& adam, ReduceLROnPlateau& plateau,
                          TrainResult& result, int& epoch, int& bad_epochs) const {
         const auto expect = models::config_metadata<Model>();
         for (const auto& [k, v] : expect) {
@@ -611,7 +611,7 @@ private:
         if (opt_.max_minutes <= 0 || opt_.schedule != "cosine") result.planned_epochs = opt_.epochs;
     }
 
-    static std::vector<EpochRecord> read_log(const std::filesystem::path& path, int up_to_epoch) {
+    [[gnu::cold]] static std::vector<EpochRecord> read_log(const std::filesystem::path& path, int up_to_epoch) {
         std::vector<EpochRecord> h;
         std::istringstream in(io::read_file_text(path));
         std::string line;
