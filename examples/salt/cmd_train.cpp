@@ -36,8 +36,9 @@ Args train_args() {
     add_architecture_options(a, Architecture{});
     a.option("lr", "X", "Adam learning rate (the peak, with --schedule cosine)", "0.001");
     a.option("schedule", "NAME", "plateau (halve the rate when --monitor stalls for --plateau-patience epochs) or cosine "
-                                 "(linear warm-up, then cosine annealing to --min-lr at the end of --epochs or --max-minutes)", "plateau");
-    a.option("warmup-epochs", "E", "cosine: warm-up length in epochs (fractions allowed)", "1");
+                                 "(linear warm-up, then cosine annealing to --min-lr at the end of --epochs or --max-minutes; measured better, "
+                                 "docs/results.md)", "cosine");
+    a.option("warmup-epochs", "E", "cosine: warm-up length in epochs (fractions allowed)", "0.5");
     a.option("plateau-patience", "N", "plateau: epochs without improvement before the rate is halved", "3");
     a.option("min-lr", "X", "the lowest learning rate of either schedule", "1e-06");
     a.option("lovasz-after", "F", "from this fraction of the planned epochs on, train with the Lovasz hinge (0: never)", "0");
