@@ -48,6 +48,17 @@ check 2 "an architecture that is not compiled" "$salt" train --data "$data" --ou
 contains "$work/err.txt" "output stride 16, image classifier" "the error lists the compiled configurations"
 [ -e "$work/bad" ] && { echo "FAIL: a refused run left $work/bad"; fail=1; } || echo "ok: refused runs leave nothing"
 
+# A cosine schedule laid out for a time limit: once complete, more --epochs alone says how to go on;
+# with the time limit off the run continues.
+check 0 "train with a tiny time limit" "$salt" train --data "$data" --out "$work/timed" --epochs 3 --max-minutes 0.001 \
+    --max-steps 1 --batch 4 --output-stride 16 --postprocess off --threads 1
+contains "$work/err.txt" "laid out over 1 epochs" "the plan is made from the first epoch's time"
+check 0 "resume with more epochs only" "$salt" train --resume "$work/timed" --epochs 3 --threads 1
+contains "$work/err.txt" "resume with the time limit off (--max-minutes 0)" "it says how to extend a completed plan"
+[ "$(grep -c '^[0-9]' "$work/timed/log.csv")" = 1 ] && echo "ok: no epoch added" || { echo "FAIL: timed log.csv"; fail=1; }
+check 0 "resume with --max-minutes 0" "$salt" train --resume "$work/timed" --epochs 2 --max-minutes 0 --threads 1 --quiet
+[ "$(grep -c '^[0-9]' "$work/timed/log.csv")" = 2 ] && echo "ok: epoch 2 trained" || { echo "FAIL: timed log.csv"; fail=1; }
+
 # salt info --list names every compiled configuration.
 check 0 "info --list" "$salt" info --list
 for c in "DeepLabV3+ decoder" "image classifier" "resnet34" "rates 2,4,6"; do contains "$work/out.txt" "$c" "info --list shows $c"; done

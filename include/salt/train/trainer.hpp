@@ -223,6 +223,13 @@ public:
             if (opt_.resume_with_new_lr) adam.set_lr(opt_.lr);
             say("resuming %s after epoch %d (best %s %.4f at epoch %d)\n", opt_.out.c_str(), start_epoch, opt_.monitor.c_str(),
                 result.best, result.best_epoch);
+            // A cosine schedule laid out for a time limit keeps its plan; once it is complete, more
+            // --epochs alone cannot extend it (the rate has annealed): say how to go on.
+            if (opt_.schedule == "cosine" && opt_.max_minutes > 0 && start_epoch >= result.planned_epochs &&
+                opt_.epochs > start_epoch)
+                say("  the cosine schedule was laid out over %d epochs for the time limit and is complete; to train on to "
+                    "epoch %d, resume with the time limit off (--max-minutes 0): the cosine is then laid out over %d epochs\n",
+                    result.planned_epochs, opt_.epochs, opt_.epochs);
         }
 
         data::BatchOptions bo;
