@@ -314,7 +314,7 @@ public:
                 loss_sum += loss;
                 ++step;
                 images += std::size_t(batch.count);
-                progress(epoch, step, steps_per_epoch, loss_sum / double(step), images, t0);
+                progress(epoch, result.planned_epochs, step, steps_per_epoch, loss_sum / double(step), images, t0);
             }
             if (opt_.progress) std::fputc('\n', stderr);
             const double train_seconds = seconds_since(t0);
@@ -467,7 +467,8 @@ private:
         std::fprintf(stderr, fmt, a...);
     }
 
-    void progress(int epoch, std::size_t step, std::size_t steps, double loss, std::size_t images,
+    // `planned`: the epochs of the schedule (fewer than --epochs when a time limit laid it out).
+    void progress(int epoch, int planned, std::size_t step, std::size_t steps, double loss, std::size_t images,
                   std::chrono::steady_clock::time_point t0) const {
         if (!opt_.progress) return;
         const double s = seconds_since(t0);
@@ -475,7 +476,7 @@ private:
         const int width = 24, filled = int(double(width) * double(step) / double(steps));
         std::string bar(std::size_t(filled), '#');
         bar.resize(std::size_t(width), '.');
-        std::fprintf(stderr, "\repoch %d/%d [%s] %zu/%zu  loss %.4f  %.1f img/s  ETA %s   ", epoch, opt_.epochs, bar.c_str(),
+        std::fprintf(stderr, "\repoch %d/%d [%s] %zu/%zu  loss %.4f  %.1f img/s  ETA %s   ", epoch, planned, bar.c_str(),
                      step, steps, loss, double(images) / std::max(s, 1e-9), detail::format_duration(eta).c_str());
         std::fflush(stderr);
     }
