@@ -5,15 +5,9 @@
 # Without a usable CUDA device it reports itself as skipped (exit 77).
 # usage: cuda_forward_parity.sh SALT_BINARY PYTHON FIXTURE_DIR WORK_DIR
 set -u
+source "$(dirname "$0")/cli_lib.sh"
 salt="$1"; python="$2"; fixtures="$3"; work="$4"
 here="$(cd "$(dirname "$0")" && pwd)"
 mkdir -p "$work"
-if ! "$salt" info --backends --device cuda > "$work/probe.txt" 2>&1; then
-    if grep -q "no CUDA device\|no CUDA driver/device" "$work/probe.txt"; then
-        echo "SKIPPED: no usable CUDA device:"; tail -n1 "$work/probe.txt"
-        exit 77
-    fi
-    echo "FAIL: salt info --device cuda:"; cat "$work/probe.txt"
-    exit 1
-fi
+skip_without_cuda "$salt" "$work"
 SALT_CUDA_WRAPPED="$salt" exec "$python" "$here/../parity/check_forward_cli.py" "$here/salt_on_cuda.sh" "$fixtures" "$work"

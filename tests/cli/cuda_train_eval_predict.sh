@@ -6,36 +6,14 @@
 # reports itself as skipped (exit 77) — never as passed.
 # usage: cuda_train_eval_predict.sh SALT_BINARY WORK_DIR
 set -u
+source "$(dirname "$0")/cli_lib.sh"
 salt="$1"
 work="$2"
 rm -rf "$work"
 mkdir -p "$work"
-if ! "$salt" info --backends --device cuda > "$work/probe.txt" 2>&1; then
-    if grep -q "no CUDA device\|no CUDA driver/device" "$work/probe.txt"; then
-        echo "SKIPPED: no usable CUDA device:"; tail -n1 "$work/probe.txt"
-        exit 77
-    fi
-    echo "FAIL: salt info --device cuda:"; cat "$work/probe.txt"
-    exit 1
-fi
+skip_without_cuda "$salt" "$work"
 grep '^--device cuda' "$work/probe.txt"
 fail=0
-check() {  # check <expected exit> <description> <command...>
-    local want="$1" what="$2"
-    shift 2
-    "$@" > "$work/out.txt" 2> "$work/err.txt"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/    /' "$work/err.txt" | tail -8
-        fail=1
-    else
-        echo "ok: $what"
-    fi
-}
-contains() {  # contains <file> <text> <description>
-    if grep -q -- "$2" "$1"; then echo "ok: $3"; else echo "FAIL: $3 ('$2' not in $1)"; sed 's/^/    /' "$1" | tail -5; fail=1; fi
-}
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 check 0 "train --device cuda, 2 epochs" "$salt" train --device cuda --data "$work/data" --out "$work/run" --epochs 2 \

@@ -6,30 +6,12 @@
 # (exit 2) and nothing is written for them.
 # usage: recipe_options.sh SALT_BINARY WORK_DIR
 set -u
+source "$(dirname "$0")/cli_lib.sh"
 salt="$1"
 work="$2"
 rm -rf "$work"
 mkdir -p "$work"
 fail=0
-check() {  # check <expected exit> <description> <command...>
-    local want="$1" what="$2"
-    shift 2
-    "$@" > "$work/out.txt" 2> "$work/err.txt"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/    /' "$work/err.txt" | tail -5
-        fail=1
-    else
-        echo "ok: $what"
-    fi
-}
-contains() {  # contains <file> <text> <description>
-    if grep -q -- "$2" "$1"; then echo "ok: $3"; else echo "FAIL: $3 ('$2' not in $1)"; sed 's/^/    /' "$1" | tail -8; fail=1; fi
-}
-lacks() {  # lacks <file> <text> <description>
-    if grep -q -- "$2" "$1"; then echo "FAIL: $3 ('$2' in $1)"; fail=1; else echo "ok: $3"; fi
-}
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 data="$work/data"

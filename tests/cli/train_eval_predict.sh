@@ -3,27 +3,12 @@
 # predict -> show, plus the documented errors (exit 2 for bad arguments, 1 for bad files).
 # usage: train_eval_predict.sh SALT_BINARY WORK_DIR
 set -u
+source "$(dirname "$0")/cli_lib.sh"
 salt="$1"
 work="$2"
 rm -rf "$work"
 mkdir -p "$work"
 fail=0
-check() {  # check <expected exit> <description> <command...>
-    local want="$1" what="$2"
-    shift 2
-    "$@" > "$work/out.txt" 2> "$work/err.txt"
-    local got=$?
-    if [ "$got" != "$want" ]; then
-        echo "FAIL: $what: exit $got, expected $want"
-        sed 's/^/    /' "$work/err.txt" | tail -5
-        fail=1
-    else
-        echo "ok: $what"
-    fi
-}
-contains() {  # contains <file> <text> <description>
-    if grep -q -- "$2" "$1"; then echo "ok: $3"; else echo "FAIL: $3 ('$2' not in $1)"; sed 's/^/    /' "$1" | tail -5; fail=1; fi
-}
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 check 0 "train 2 epochs" "$salt" train --data "$work/data" --out "$work/run" --epochs 2 --max-steps 2 --batch 4 --quiet
