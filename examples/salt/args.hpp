@@ -6,17 +6,42 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "salt/io/number.hpp"
+
 namespace salt::cli {
 
 struct UsageError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
+
+// Numbers given on the command line or recorded in a run file: the whole text must be the number
+// (salt::io::to_integer / to_real: locale-independent, "2.9" and "1e10" are not integers, nan and
+// inf are not numbers) and within [lo, hi]. `what` names the value in the error ("option
+// '--epochs'", "RUN/run.txt: epochs").
+inline long long parse_integer(const std::string& text, const std::string& what, long long lo, long long hi) {
+    const auto x = io::to_integer(text);
+    if (!x || *x < lo || *x > hi)
+        throw UsageError(what + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + text + "'");
+    return *x;
+}
+inline double parse_real(const std::string& text, const std::string& what, double lo, double hi) {
+    const auto x = io::to_real(text);
+    auto show = [](double v) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%g", v);
+        return std::string(b);
+    };
+    if (!x || *x < lo || *x > hi)
+        throw UsageError(what + " must be a number in [" + show(lo) + ", " + show(hi) + "], got '" + text + "'");
+    return *x;
+}
 
 // Thrown by parse() when --help was given; main() prints the usage and exits with 0.
 struct HelpRequested {};
@@ -74,24 +99,11 @@ public:
         return s ? s->default_value : std::string();
     }
     long long get_int(const std::string& name, long long lo, long long hi) const {
-        const std::string v = get(name);
-        char* end = nullptr;
-        errno = 0;
-        const long long x = std::strtoll(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || errno != 0 || x < lo || x > hi)
-            throw UsageError("option '--" + name + "' must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got '" + v + "'");
-        return x;
+        return parse_integer(get(name), "option '--" + name + "'", lo, hi);
     }
-    std::uint64_t get_u64(const std::string& name) const {
-        const std::string v = get(name);
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-        if (v.empty() || v[0] == '-' || *end != '\0' || errno != 0)
-            throw UsageError("option '--" + name + "' must be a non-negative integer, got '" + v + "'");
-        return x;
+    double get_real(const std::string& name, double lo, double hi) const {
+        return parse_real(get(name), "option '--" + name + "'", lo, hi);
     }
-
     std::string usage() const {
         std::string u = "usage: salt " + command_;
         for (const auto& s : specs_) {

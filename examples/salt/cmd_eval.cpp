@@ -45,6 +45,7 @@ Args eval_args() {
     add_postprocess_options(a);
     a.flag("json", "print the results as one JSON object");
     add_run_options(a);
+    a.flag("quiet", "no progress output");
     return a;
 }
 
@@ -87,7 +88,7 @@ int cmd_eval(int argc, char** argv) {
         if (depth) depths.push_back(ds.samples[i].depth);
     }
     const auto post = postprocess_from(a, weights, model->config().classification_head);
-    const bool tty = !a.has("json") && isatty(fileno(stderr)) != 0;  // no \r counter in JSON runs or log files
+    const bool tty = !a.has("json") && !a.has("quiet") && isatty(fileno(stderr)) != 0;  // no \r counter in JSON runs or log files
     const auto pred = model->predict(weights, images, depths, post.tta, [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
     }, ro);

@@ -12,6 +12,7 @@
 #include "run_options.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/npy.hpp"
+#include "salt/io/number.hpp"
 
 namespace salt::cli {
 
@@ -49,7 +50,12 @@ int cmd_forward(int argc, char** argv) {
                           "; the compiled models have 1 class");
     int os = 8;
     if (!a.get("output-stride").empty()) os = int(a.get_int("output-stride", 1, 64));
-    else if (auto it = weights.metadata().find("salt.output_stride"); it != weights.metadata().end()) os = std::stoi(it->second);
+    else if (auto it = weights.metadata().find("salt.output_stride"); it != weights.metadata().end()) {
+        const auto v = io::to_integer(it->second);
+        if (!v || *v < 1 || *v > 64)
+            throw io::IoError(weights_path, "metadata 'salt.output_stride' must be 8 or 16, got '" + it->second + "'");
+        os = int(*v);
+    }
 
     const CompiledModel* model = nullptr;
     try {

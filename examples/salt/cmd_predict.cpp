@@ -3,11 +3,14 @@
 // optionally a Kaggle submission CSV (id,rle_mask). The masks are post-processed as training chose
 // and saved with the weights (threshold, minimum area, classifier gate, TTA) unless told otherwise.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <unordered_map>
 #include <vector>
 
 #include <unistd.h>
@@ -33,6 +36,7 @@ Args predict_args() {
     a.option("depths", "FILE", "depths.csv (needed when the model takes a depth channel)");
     add_postprocess_options(a);
     add_run_options(a);
+    a.flag("quiet", "no progress output (errors and the final summary only)");
     return a;
 }
 
@@ -53,47 +57,65 @@ int cmd_predict(int argc, char** argv) {
     check_device(ro);
     const fs::path in_dir = a.get("images"), out_dir = a.get("out");
     data::detail::check_readable_dir(in_dir);
+    std::error_code same_ec;
+    if (fs::exists(out_dir) && fs::equivalent(in_dir, out_dir, same_ec))
+        throw UsageError("--out " + out_dir.string() + " is the --images directory: the masks would overwrite the images");
+    // .png in any letter case (Windows tools write .PNG).
+    auto is_png = [](const fs::path& f) {
+        std::string e = f.extension().string();
+        for (auto& ch : e) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+        return e == ".png";
+    };
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(in_dir))
-        if (e.is_regular_file() && e.path().extension() == ".png") files.push_back(e.path());
+        if (e.is_regular_file() && is_png(e.path())) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     if (files.empty()) throw io::IoError(in_dir.string(), "no .png images");
 
-    std::vector<io::Image8> images;
-    images.reserve(files.size());
-    for (const auto& f : files) images.push_back(io::read_png_gray8(f));
-    std::vector<const io::Image8*> ptrs;
-    for (const auto& im : images) ptrs.push_back(&im);
-    std::vector<float> depths;
+    std::unordered_map<std::string, float> z;
     if (model->config().in_channels == 2) {
         if (!a.has("depths")) throw UsageError("this model takes a depth channel: give --depths depths.csv");
-        const auto z = data::read_depths(a.get("depths"));
-        for (const auto& f : files) {
-            const auto it = z.find(f.stem().string());
-            if (it == z.end()) throw io::IoError(a.get("depths"), "no depth for id '" + f.stem().string() + "'");
-            depths.push_back(it->second);
-        }
+        z = data::read_depths(a.get("depths"));
+        for (const auto& f : files)
+            if (!z.count(f.stem().string())) throw io::IoError(a.get("depths"), "no depth for id '" + f.stem().string() + "'");
     }
-    std::fprintf(stderr, "salt predict: %s\n", postprocess_text(post).c_str());
-    const bool tty = isatty(fileno(stderr)) != 0;  // a counter redrawn with \r is noise in a log file
-    const auto pred = model->predict(weights, ptrs, depths, post.tta, [&](std::size_t done) {
-        if (tty) std::fprintf(stderr, "\rsalt predict: %zu/%zu images", done, files.size());
-    }, ro);
-    if (tty) std::fputc('\n', stderr);
-
+    const bool quiet = a.has("quiet");
+    if (!quiet) std::fprintf(stderr, "salt predict: %s\n", postprocess_text(post).c_str());
     fs::create_directories(out_dir);
+    // Streams in chunks: memory holds one chunk of images and logits whatever the directory's size
+    // (the 18,000 images of TGS's test set), at the cost of building the model once per chunk.
+    constexpr std::size_t kChunk = 512;
+    const bool tty = !quiet && isatty(fileno(stderr)) != 0;  // a counter redrawn with \r is noise in a log file
     std::string csv = "id,rle_mask\n";
     std::size_t with_salt = 0;
-    for (std::size_t k = 0; k < files.size(); ++k) {
-        const auto& img = images[k];
-        io::Image8 mask(img.width, img.height, 1);
-        const auto bits = train::postprocessed_mask(pred.logits[k], post,
-                                                    pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
-        for (std::size_t i = 0; i < mask.size(); ++i) mask.pixels[i] = bits[i] ? 255 : 0;
-        with_salt += std::any_of(bits.begin(), bits.end(), [](auto v) { return v != 0; });
-        io::write_png(out_dir / files[k].filename(), mask);
-        csv += files[k].stem().string() + "," + io::rle_encode(bits, img.width, img.height) + "\n";
+    for (std::size_t first = 0; first < files.size(); first += kChunk) {
+        const std::size_t count = std::min(kChunk, files.size() - first);
+        std::vector<io::Image8> images;
+        images.reserve(count);
+        std::vector<float> depths;
+        for (std::size_t k = first; k < first + count; ++k) {
+            images.push_back(io::read_png_gray8(files[k]));
+            if (!z.empty()) depths.push_back(z.at(files[k].stem().string()));
+        }
+        std::vector<const io::Image8*> ptrs;
+        for (const auto& im : images) ptrs.push_back(&im);
+        const auto pred = model->predict(weights, ptrs, depths, post.tta, [&](std::size_t done) {
+            if (tty) std::fprintf(stderr, "\rsalt predict: %zu/%zu images", first + done, files.size());
+        }, ro);
+        for (std::size_t k = 0; k < count; ++k) {
+            const auto& img = images[k];
+            io::Image8 mask(img.width, img.height, 1);
+            const auto bits = train::postprocessed_mask(pred.logits[k], post,
+                                                        pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
+            for (std::size_t i = 0; i < mask.size(); ++i) mask.pixels[i] = bits[i] ? 255 : 0;
+            with_salt += std::any_of(bits.begin(), bits.end(), [](auto v) { return v != 0; });
+            io::write_png(out_dir / files[first + k].filename(), mask);
+            csv += files[first + k].stem().string() + "," + io::rle_encode(bits, img.width, img.height) + "\n";
+        }
+        if (!quiet && !tty && files.size() > kChunk)  // plain periodic lines in logs
+            std::fprintf(stderr, "salt predict: %zu/%zu images\n", first + count, files.size());
     }
+    if (tty) std::fputc('\n', stderr);
     if (a.has("submission")) io::write_file_atomic(a.get("submission"), csv);
     std::printf("salt predict: %zu masks in %s (%zu with salt)%s%s\n", files.size(), out_dir.c_str(), with_salt,
                 a.has("submission") ? "; submission " : "", a.has("submission") ? a.get("submission").c_str() : "");

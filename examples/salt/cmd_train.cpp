@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "salt/backend/simd/gemm.hpp"
@@ -21,6 +24,7 @@
 #include "salt/data/synth.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/file.hpp"
+#include "salt/io/number.hpp"
 
 namespace salt::cli {
 
@@ -104,66 +108,99 @@ int cmd_train(int argc, char** argv) {
     o["no-augment"] = a.has("no-augment") ? "1" : "0";
     o["bf16"] = a.has("bf16") ? "1" : "0";
     const fs::path run = resume ? fs::path(a.get("resume")) : fs::path(a.get("out"));
+    const fs::path run_file = run / "run.txt";
     if (resume) {
-        if (!fs::exists(run / "run.txt")) throw io::IoError((run / "run.txt").string(), "cannot resume: no such file (is RUN a salt train run directory?)");
-        auto recorded = read_run_file(run / "run.txt");
+        if (!fs::exists(run_file)) throw io::IoError(run_file.string(), "cannot resume: no such file (is RUN a salt train run directory?)");
+        auto recorded = read_run_file(run_file);
+        for (auto& [k, v] : before_option)
+            if (!recorded.count(k)) recorded[k] = v;
+        // A resumed run keeps its recipe: an option given again must say what the run already does.
+        std::string conflicts;
+        auto same = [](const std::string& x, const std::string& y) {
+            const auto p = io::to_real(x), q = io::to_real(y);
+            return x == y || (p && q && *p == *q);
+        };
+        for (const char* k : keys) {
+            const std::string key = k;
+            if (!a.has(key) || key == "epochs" || key == "max-minutes") continue;
+            const auto it = recorded.find(key);
+            const std::string was = it == recorded.end() ? "" : it->second;
+            if (!same(a.get(key), was)) conflicts += "\n  --" + key + " " + a.get(key) + " (the run: " + (was.empty() ? "none" : was) + ")";
+        }
+        for (const char* f : {"adamw", "depth-channel", "no-augment", "bf16"})
+            if (a.has(f) && recorded[f] != "1") conflicts += std::string("\n  --") + f + " (the run: without it)";
+        if (!conflicts.empty())
+            throw UsageError("--resume continues the run with the options in " + run_file.string() +
+                             "; only --epochs, --max-minutes, --threads, --device, --tf32 and --quiet may change. These differ:" +
+                             conflicts);
         for (auto& [k, v] : recorded)
             if (!(k == "epochs" && a.has("epochs")) && !(k == "max-minutes" && a.has("max-minutes"))) o[k] = v;
-        for (auto& [k, v] : before_option)
-            if (!recorded.count(k)) o[k] = v;
-    } else if (fs::exists(run / "last.ckpt")) {
-        throw io::IoError(run.string(), "already holds a training run; use --resume " + run.string() + " or another --out");
+    } else if (fs::exists(run)) {
+        if (!fs::is_directory(run)) throw io::IoError(run.string(), "exists and is not a directory");
+        if (fs::exists(run / "last.ckpt"))
+            throw io::IoError(run.string(), "already holds a training run; use --resume " + run.string() + " or another --out");
+        if (fs::exists(run_file))
+            throw io::IoError(run.string(), "holds the start of a run that never finished an epoch (run.txt, no last.ckpt); "
+                                            "remove it or choose another --out");
+        if (!fs::is_empty(run)) throw io::IoError(run.string(), "is not empty; a new run needs a new or empty directory");
     }
 
-    auto num = [&](const std::string& k) {
+    // Numbers from the command line, or on --resume from run.txt: a bad recorded value is a bad file
+    // (exit 1, naming run.txt and the key), a bad command-line value a usage error (exit 2).
+    auto from_run_file = [&](const std::string& k) {
+        return resume && !(a.has(k) && (k == "epochs" || k == "max-minutes"));
+    };
+    auto source = [&](const std::string& k) { return from_run_file(k) ? k : "option '--" + k + "'"; };
+    auto checked = [&](const std::string& k, auto parse) {
         try {
-            std::size_t pos = 0;
-            const double v = std::stod(o[k], &pos);
-            if (pos != o[k].size()) throw std::invalid_argument(k);
-            return v;
-        } catch (const std::logic_error&) {
-            throw UsageError("option '--" + k + "' must be a number, got '" + o[k] + "'");
+            return parse();
+        } catch (const UsageError& e) {
+            if (from_run_file(k)) throw io::IoError(run_file.string(), e.what());
+            throw;
         }
+    };
+    auto integer = [&](const std::string& k, long long lo, long long hi) {
+        return checked(k, [&] { return parse_integer(o[k], source(k), lo, hi); });
+    };
+    auto real = [&](const std::string& k, double lo, double hi) {
+        return checked(k, [&] { return parse_real(o[k], source(k), lo, hi); });
     };
     train::TrainOptions t;
     t.out = run;
-    t.epochs = int(num("epochs"));
-    t.batch = int(num("batch"));
-    t.lr = num("lr");
-    t.weight_decay = num("weight-decay");
+    t.epochs = int(integer("epochs", 1, 100000));
+    t.batch = int(integer("batch", 2, 4096));
+    t.lr = real("lr", 0, 10);
+    if (!(t.lr > 0)) throw UsageError(source("lr") + " must be > 0");
+    t.weight_decay = real("weight-decay", 0, 10);
     t.decoupled_weight_decay = o["adamw"] == "1";
     try {
         t.loss = train::parse_loss_kind(o["loss"]);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
-    t.val_fraction = num("val-fraction");
-    t.test_fraction = num("test-fraction");
-    t.seed = std::uint64_t(num("seed"));
+    t.val_fraction = real("val-fraction", 0, 1);
+    t.test_fraction = real("test-fraction", 0, 1);
+    t.seed = std::uint64_t(integer("seed", 0, std::numeric_limits<long long>::max()));
     t.augment = o["no-augment"] != "1";
     t.monitor = o["monitor"];
-    t.early_stop_patience = int(num("patience"));
-    t.max_minutes = num("max-minutes");
-    t.max_steps_per_epoch = long(num("max-steps"));
+    t.early_stop_patience = int(integer("patience", 0, 100000));
+    t.max_minutes = real("max-minutes", 0, 1e7);
+    t.max_steps_per_epoch = long(integer("max-steps", 0, 1000000000));
     t.resume = resume;
     t.progress = !a.has("quiet");
+    t.progress_redraw = isatty(fileno(stderr)) != 0;  // \r redraws on a terminal, plain lines in a log
     t.schedule = o["schedule"];
     if (t.schedule != "plateau" && t.schedule != "cosine") throw UsageError("--schedule must be plateau or cosine, got '" + t.schedule + "'");
-    t.warmup_epochs = num("warmup-epochs");
-    t.plateau_patience = int(num("plateau-patience"));
-    t.min_lr = num("min-lr");
-    t.lovasz_after = num("lovasz-after");
+    t.warmup_epochs = real("warmup-epochs", 0, 100000);
+    t.plateau_patience = int(integer("plateau-patience", 1, 100000));
+    t.min_lr = real("min-lr", 0, 10);
+    t.lovasz_after = real("lovasz-after", 0, 1);
     if (o["loss-region"] != "image" && o["loss-region"] != "all") throw UsageError("--loss-region must be image or all, got '" + o["loss-region"] + "'");
     t.loss_on_image_only = o["loss-region"] == "image";
-    t.cls_weight = num("cls-weight");
+    t.cls_weight = real("cls-weight", 0, 1000);
     t.choose_postprocess = parse_on_off("postprocess", o["postprocess"]);
-    if (t.warmup_epochs < 0) throw UsageError("--warmup-epochs must be >= 0");
-    if (t.plateau_patience < 1) throw UsageError("--plateau-patience must be at least 1");
-    if (!(t.min_lr >= 0 && t.min_lr <= t.lr)) throw UsageError("--min-lr must be in [0, --lr]");
-    if (!(t.lovasz_after >= 0 && t.lovasz_after < 1)) throw UsageError("--lovasz-after must be in [0, 1) (0: never)");
-    if (!(t.cls_weight >= 0)) throw UsageError("--cls-weight must be >= 0");
-    if (t.epochs < 1) throw UsageError("--epochs must be at least 1");
-    if (t.batch < 2) throw UsageError("--batch must be at least 2 (BatchNorm in training needs more than one value per channel)");
+    if (!(t.min_lr <= t.lr)) throw UsageError("--min-lr (" + o["min-lr"] + ") must not exceed --lr (" + o["lr"] + ")");
+    if (!(t.lovasz_after < 1)) throw UsageError("--lovasz-after must be in [0, 1) (0: never)");
     if (!(t.val_fraction > 0 && t.val_fraction + t.test_fraction < 1)) throw UsageError("--val-fraction must be in (0, 1) with --test-fraction below 1 - it");
     if (t.monitor != "val_map" && t.monitor != "val_iou" && t.monitor != "val_dice" && t.monitor != "val_loss")
         throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
@@ -175,35 +212,41 @@ int cmd_train(int argc, char** argv) {
     if (ro.bf16 && !backend::simd::Device::bf16_available())
         throw UsageError("--bf16: this salt was built for a CPU without AVX512_BF16 (the run was recorded with --bf16)");
 
-    const int size = int(num("size")), os = int(num("output-stride")), channels = o["depth-channel"] == "1" ? 2 : 1;
+    const int size = int(integer("size", 1, 4096)), os = int(integer("output-stride", 1, 64)), channels = o["depth-channel"] == "1" ? 2 : 1;
     const Architecture arch = architecture_from([&](const char* k) { return o[k]; });
     const CompiledModel* model = &find_model_for(size, size, channels, os, arch, ro.device);
     t.host_threads = ro.threads;
     check_device(ro);  // before anything is written: a run that cannot start leaves nothing behind
 
-    fs::create_directories(run);
+    // A given data set is read before anything is written: a bad --data leaves no run directory.
+    data::TgsOptions to;
+    to.require_depth = channels == 2;
+    data::TgsDataset ds;
     fs::path data_dir = o["data"];
+    if (!data_dir.empty()) {
+        to.root = data_dir;
+        ds = data::load_tgs(to);
+    }
+    fs::create_directories(run);
     if (data_dir.empty()) {
         data_dir = run / "synthetic-data";
         o["data"] = data_dir.string();
         if (!fs::exists(data_dir / "train.csv")) {
             data::SynthOptions so;
-            so.count = int(num("synthetic-count"));
+            so.count = int(integer("synthetic-count", 1, 1000000));
             so.seed = t.seed;
             if (t.progress) std::fprintf(stderr, "no --data: generating %d synthetic images into %s\n", so.count, data_dir.c_str());
             data::write_synth_dataset(data_dir, so);
         }
+        to.root = data_dir;
+        ds = data::load_tgs(to);
     }
     if (!resume) {
         std::string text;
         for (auto& [k, v] : o) text += k + "=" + v + "\n";
-        io::write_file_atomic(run / "run.txt", text);
+        io::write_file_atomic(run_file, text);
     }
 
-    data::TgsOptions to;
-    to.root = data_dir;
-    to.require_depth = channels == 2;
-    const auto ds = data::load_tgs(to);
     if (t.progress)
         std::fprintf(stderr, "salt train: %s, %zu images from %s, %s\n", config_name(model->config()).c_str(),
                      ds.samples.size(), data_dir.c_str(), device_summary(ro).c_str());

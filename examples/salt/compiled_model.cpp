@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "args.hpp"
+#include "salt/io/number.hpp"
 
 namespace salt::cli {
 
@@ -146,8 +147,11 @@ const CompiledModel& model_for_weights(const io::SafetensorsFile& weights, Devic
     auto get = [&](const char* k) {
         const auto it = m.find(k);
         if (it == m.end())
-            throw std::invalid_argument(weights.source() + ": no '" + k + "' metadata; the file was not written by salt train");
-        return std::stoi(it->second);
+            throw std::invalid_argument(std::string("no '") + k + "' metadata; the file was not written by salt train");
+        const auto v = io::to_integer(it->second);
+        if (!v || *v < 1 || *v > 4096)
+            throw std::invalid_argument(std::string("metadata '") + k + "' must be a positive integer, got '" + it->second + "'");
+        return int(*v);
     };
     const int h = get("salt.height"), w = get("salt.width"), c = get("salt.in_channels"), os = get("salt.output_stride");
     // Keys added with the architecture options; older files are torchvision's architecture.
@@ -159,15 +163,14 @@ const CompiledModel& model_for_weights(const io::SafetensorsFile& weights, Devic
     arch.encoder = text("salt.encoder", "resnet50");
     arch.decoder = text("salt.decoder", "deeplabv3");
     arch.classifier = text("salt.classification_head", "0") == "1";
-    try {
-        arch.rates = parse_rates(text("salt.rates", "12,24,36"));
-        auto want = make_config(h, w, c, os, arch);
-        want.aux = text("salt.aux", "0") == "1";
-        want.classes = std::stoi(text("salt.classes", "1"));
-        return find_compiled_model(want, device);
-    } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument(weights.source() + ": " + e.what());
-    }
+    arch.rates = parse_rates(text("salt.rates", "12,24,36"));
+    auto want = make_config(h, w, c, os, arch);
+    want.aux = text("salt.aux", "0") == "1";
+    const auto classes = io::to_integer(text("salt.classes", "1"));
+    if (!classes || *classes < 1 || *classes > 4096)
+        throw std::invalid_argument("metadata 'salt.classes' must be a positive integer, got '" + text("salt.classes", "1") + "'");
+    want.classes = int(*classes);
+    return find_compiled_model(want, device);
 }
 
 }  // namespace salt::cli

@@ -105,7 +105,8 @@ const CompiledModel& find_compiled_model(int height, int width, int channels, in
                                          DeviceKind device = DeviceKind::cpu);
 
 // The compiled model a weights file was trained with (from its salt.* metadata; files written before
-// an architecture key existed get torchvision's choice for it), on `device`.
+// an architecture key existed get torchvision's choice for it), on `device`. Throws
+// std::invalid_argument saying what is wrong; the caller names the file.
 const CompiledModel& model_for_weights(const io::SafetensorsFile& weights, DeviceKind device = DeviceKind::cpu);
 
 }  // namespace salt::cli

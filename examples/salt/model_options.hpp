@@ -77,32 +77,20 @@ inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsF
         try {
             p = train::PostProcess::from_metadata(weights.metadata(), weights.source());
         } catch (const std::invalid_argument& e) {
-            throw io::IoError(weights.source(), e.what());
+            std::string why = e.what();  // "<file>: <reason>": the file once, as IoError's own part
+            if (why.rfind(weights.source() + ": ", 0) == 0) why.erase(0, weights.source().size() + 2);
+            throw io::IoError(weights.source(), why);
         }
     }
     if (a.has("tta") && a.has("no-tta")) throw UsageError("--tta and --no-tta contradict each other");
     if (a.has("tta")) p.tta = true;
     if (a.has("no-tta")) p.tta = false;
-    auto number = [&](const char* k) {
-        try {
-            std::size_t pos = 0;
-            const double v = std::stod(a.get(k), &pos);
-            if (pos != a.get(k).size()) throw std::invalid_argument(k);
-            return v;
-        } catch (const std::logic_error&) {
-            throw UsageError(std::string("--") + k + " must be a number, got '" + a.get(k) + "'");
-        }
-    };
-    if (a.has("threshold")) p.threshold = number("threshold");
-    if (a.has("min-area")) {
-        const double v = number("min-area");
-        if (v != double(long(v)) || v < 0 || v > 1e9) throw UsageError("--min-area must be a whole number of pixels >= 0");
-        p.min_area = int(v);
-    }
+    if (a.has("threshold")) p.threshold = a.get_real("threshold", 0, 1);
+    if (a.has("min-area")) p.min_area = int(a.get_int("min-area", 0, 1 << 30));
     if (a.has("gate")) {
         if (!classifier)
             throw UsageError("--gate needs a model with an image classifier (trained with --classifier on); these weights have none");
-        p.gate = number("gate");
+        p.gate = a.get_real("gate", 0, 1);
     }
     if (!classifier) p.gate = 0;
     try {

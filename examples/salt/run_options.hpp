@@ -19,7 +19,7 @@ inline void add_run_options(Args& a) {
     a.option("device", "DEV", "cpu, or cuda / cuda:N for NVIDIA GPU N (CUDA configurations: " +
                                   (cuda_built() ? cuda_configurations() : std::string("none, not built into this salt")) +
                                   ")", "cpu");
-    a.option("threads", "N", "CPU threads (default: OMP_NUM_THREADS or all cores); with --device cuda, the host's data preparation", "0");
+    a.option("threads", "N", "CPU threads (0: OMP_NUM_THREADS, else all cores); with --device cuda, the host's data preparation", "0");
     a.flag("bf16", "CPU only: bf16 matrix products (AVX512_BF16, fp32 sums) in the convolutions; see docs/performance.md");
     a.flag("tf32", "CUDA only: cuDNN may use TF32 tensor cores in the convolutions (faster; ~1e-3 relative error)");
 }

@@ -21,6 +21,7 @@
 #include "salt/data/batch.hpp"
 #include "salt/data/resize.hpp"
 #include "salt/io/image.hpp"
+#include "salt/io/number.hpp"
 
 namespace salt::data {
 
@@ -54,20 +55,31 @@ struct Preprocess {
                                             "' metadata (not written by salt train; the preprocessing is unknown)");
             return it->second;
         };
+        // Each value whole and locale-independent; a bad one is named with its key and file.
+        auto real = [&](const char* k) {
+            const auto x = io::to_real(get(k));
+            if (!x) throw std::invalid_argument(source + ": metadata '" + k + "' must be a number, got '" + get(k) + "'");
+            return float(*x);
+        };
+        auto one_of = [&](const char* k, const char* a, const char* b) {
+            const std::string& v = get(k);
+            if (v != a && v != b)
+                throw std::invalid_argument(source + ": metadata '" + k + "' must be " + a + " or " + b + ", got '" + v + "'");
+            return v == a;
+        };
         Preprocess p;
-        try {
-            p.size = std::stoi(get("salt.pre.size"));
-            p.fit = get("salt.pre.fit") == "resize" ? Fit::resize : Fit::pad;
-            p.depth_channel = get("salt.pre.depth_channel") == "1";
-            p.norm.mean = std::stof(get("salt.pre.mean"));
-            p.norm.std = std::stof(get("salt.pre.std"));
-            p.norm.depth_mean = std::stof(get("salt.pre.depth_mean"));
-            p.norm.depth_std = std::stof(get("salt.pre.depth_std"));
-        } catch (const std::logic_error& e) {
-            if (dynamic_cast<const std::invalid_argument*>(&e) && std::string(e.what()).find(source) == 0) throw;
-            throw std::invalid_argument(source + ": malformed preprocessing metadata (" + e.what() + ")");
-        }
-        if (p.size < 1 || !(p.norm.std > 0)) throw std::invalid_argument(source + ": malformed preprocessing metadata");
+        const auto size = io::to_integer(get("salt.pre.size"));
+        if (!size || *size < 1 || *size > 4096)
+            throw std::invalid_argument(source + ": metadata 'salt.pre.size' must be an input size in [1, 4096], got '" +
+                                        get("salt.pre.size") + "'");
+        p.size = int(*size);
+        p.fit = one_of("salt.pre.fit", "resize", "pad") ? Fit::resize : Fit::pad;
+        p.depth_channel = one_of("salt.pre.depth_channel", "1", "0");
+        p.norm.mean = real("salt.pre.mean");
+        p.norm.std = real("salt.pre.std");
+        p.norm.depth_mean = real("salt.pre.depth_mean");
+        p.norm.depth_std = real("salt.pre.depth_std");
+        if (!(p.norm.std > 0)) throw std::invalid_argument(source + ": metadata 'salt.pre.std' must be > 0, got '" + get("salt.pre.std") + "'");
         return p;
     }
 

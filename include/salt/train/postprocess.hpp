@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "salt/core/op_params.hpp"
+#include "salt/io/number.hpp"
 #include "salt/train/metrics.hpp"
 
 namespace salt::train {
@@ -54,14 +55,24 @@ struct PostProcess {
             const auto it = m.find(k);
             return it == m.end() ? nullptr : &it->second;
         };
-        try {
-            if (const auto* v = find("salt.post.threshold")) p.threshold = std::stod(*v);
-            if (const auto* v = find("salt.post.min_area")) p.min_area = std::stoi(*v);
-            if (const auto* v = find("salt.post.tta")) p.tta = *v == "1";
-            if (const auto* v = find("salt.post.gate")) p.gate = std::stod(*v);
-        } catch (const std::logic_error& e) {
-            throw std::invalid_argument(source + ": malformed post-processing metadata (" + e.what() + ")");
+        // Each value whole and locale-independent; a bad one is named with its key and file.
+        auto number = [&](const char* k, const std::string& v) {
+            const auto x = io::to_real(v);
+            if (!x) throw std::invalid_argument(source + ": metadata '" + k + "' must be a number, got '" + v + "'");
+            return *x;
+        };
+        if (const auto* v = find("salt.post.threshold")) p.threshold = number("salt.post.threshold", *v);
+        if (const auto* v = find("salt.post.min_area")) {
+            const auto x = io::to_integer(*v);
+            if (!x || *x < 0 || *x > (1 << 30))
+                throw std::invalid_argument(source + ": metadata 'salt.post.min_area' must be a pixel count, got '" + *v + "'");
+            p.min_area = int(*x);
         }
+        if (const auto* v = find("salt.post.tta")) {
+            if (*v != "0" && *v != "1") throw std::invalid_argument(source + ": metadata 'salt.post.tta' must be 0 or 1, got '" + *v + "'");
+            p.tta = *v == "1";
+        }
+        if (const auto* v = find("salt.post.gate")) p.gate = number("salt.post.gate", *v);
         p.check(source);
         return p;
     }

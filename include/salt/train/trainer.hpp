@@ -62,6 +62,8 @@ struct TrainOptions {
     long max_steps_per_epoch = 0;         // 0 = the whole training split (for smoke tests)
     double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
     bool progress = true;                 // the progress line on stderr
+    bool progress_redraw = true;          // redrawn in place with \r (a terminal); false: a plain line every
+                                          // 30 s and at the end of each epoch (a log file)
     bool loss_on_image_only = false;      // score the loss only on the image inside the padding
     std::string schedule = "plateau";     // plateau: ReduceLROnPlateau on `monitor`; cosine: warm-up, then
                                           // cosine annealing to min_lr at the end of the planned epochs
@@ -306,7 +308,7 @@ public:
                     result.stopped_because = "the loss became " + std::to_string(loss) + " at epoch " + std::to_string(epoch) +
                                              ", step " + std::to_string(step + 1) + "; the last good checkpoint is " +
                                              ckpt_path.string();
-                    if (opt_.progress) std::fputc('\n', stderr);
+                    if (opt_.progress && opt_.progress_redraw) std::fputc('\n', stderr);
                     return result;
                 }
                 model->backward(dy, ctx, {}, dcls);
@@ -316,7 +318,7 @@ public:
                 images += std::size_t(batch.count);
                 progress(epoch, result.planned_epochs, step, steps_per_epoch, loss_sum / double(step), images, t0);
             }
-            if (opt_.progress) std::fputc('\n', stderr);
+            if (opt_.progress && opt_.progress_redraw) std::fputc('\n', stderr);
             const double train_seconds = seconds_since(t0);
 
             EpochRecord rec;
@@ -476,10 +478,17 @@ private:
         const int width = 24, filled = int(double(width) * double(step) / double(steps));
         std::string bar(std::size_t(filled), '#');
         bar.resize(std::size_t(width), '.');
-        std::fprintf(stderr, "\repoch %d/%d [%s] %zu/%zu  loss %.4f  %.1f img/s  ETA %s   ", epoch, planned, bar.c_str(),
-                     step, steps, loss, double(images) / std::max(s, 1e-9), detail::format_duration(eta).c_str());
+        if (!opt_.progress_redraw) {
+            if (step == 1) last_plain_line_s_ = 0;
+            if (step != steps && s - last_plain_line_s_ < 30) return;
+            last_plain_line_s_ = s;
+        }
+        std::fprintf(stderr, "%sepoch %d/%d [%s] %zu/%zu  loss %.4f  %.1f img/s  ETA %s%s", opt_.progress_redraw ? "\r" : "",
+                     epoch, planned, bar.c_str(), step, steps, loss, double(images) / std::max(s, 1e-9),
+                     detail::format_duration(eta).c_str(), opt_.progress_redraw ? "   " : "\n");
         std::fflush(stderr);
     }
+    mutable double last_plain_line_s_ = 0;  // progress_redraw off: when the last plain line was printed
 
     static constexpr bool has_cls = Model::config.classification_head;
 
