@@ -180,7 +180,7 @@ TEST_CASE("safetensors: a file written by Python from torch tensors", "[io][safe
 
 TEST_CASE("safetensors: C++-written files read back in Python", "[io][safetensors]") {
     if (std::system((salt::test::python() + " -c pass > /dev/null 2>&1").c_str()) != 0) {
-        WARN("SKIPPED: " << salt::test::python() << " is not available");
+        salt::test::skip_or_fail(salt::test::python() + " is not available");
         return;
     }
     const auto w = iota_f(6, 1.5f, -1.f);
