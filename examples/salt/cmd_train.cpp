@@ -141,7 +141,7 @@ int cmd_train(int argc, char** argv) {
             throw io::IoError(run.string(), "already holds a training run; use --resume " + run.string() + " or another --out");
         if (fs::exists(run_file))
             throw io::IoError(run.string(), "holds the start of a run that never finished an epoch (run.txt, no last.ckpt); "
-                                            "remove it or choose another --out");
+                                            "resume it (--resume " + run.string() + "), remove it, or choose another --out");
         if (!fs::is_empty(run)) throw io::IoError(run.string(), "is not empty; a new run needs a new or empty directory");
     }
 

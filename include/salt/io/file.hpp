@@ -95,6 +95,18 @@ void write_file_atomic(const std::filesystem::path& path, std::span<const std::b
     }
 }
 
+// Removes the temporary files write_file_atomic left beside `path` when its process was killed
+// mid-write ("<path>.tmp-<pid>-<n>"; never read, only wasted space). For a file only one process
+// writes (a run's checkpoint): call it before writing `path` again.
+inline void remove_stale_temp_files(const std::filesystem::path& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const std::string prefix = path.filename().string() + ".tmp-";
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+        if (it->path().filename().string().rfind(prefix, 0) == 0) fs::remove(it->path(), ec);
+}
+
 inline void write_file_atomic(const std::filesystem::path& path, const void* data, std::size_t size) {
     write_file_atomic(path, std::span<const std::byte>(static_cast<const std::byte*>(data), size),
                       [&](const std::string& problem) { return IoError(path.string(), problem); });

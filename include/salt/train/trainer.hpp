@@ -181,12 +181,15 @@ public:
         const fs::path split_path = opt_.out / "split.txt", ckpt_path = opt_.out / "last.ckpt";
         const fs::path best_path = opt_.out / "best.safetensors", log_path = opt_.out / "log.csv";
         const fs::path curves_path = opt_.out / "curves.png";
+        // What a kill -9 in the middle of a write left behind (resume after a crash).
+        for (const auto& p : {split_path, ckpt_path, best_path, log_path, curves_path}) io::remove_stale_temp_files(p);
 
         // The split: read back when resuming (or when the run directory has one), else made and written.
         data::Split split;
         if (fs::exists(split_path)) split = data::read_split(split_path);
         else {
-            if (opt_.resume) throw TrainError(split_path.string() + ": cannot resume, the run has no split file");
+            if (opt_.resume && fs::exists(ckpt_path))
+                throw TrainError(split_path.string() + ": cannot resume, the run has no split file");
             split = data::stratified_split(ds_.ids(), ds_.coverage_classes(),
                                            data::SplitFractions{opt_.val_fraction, opt_.test_fraction},
                                            opt_.seed);
@@ -217,8 +220,12 @@ public:
         result.best = popt.mode == PlateauOptions::Mode::max ? -1e300 : 1e300;
         result.planned_epochs = opt_.epochs;
         int start_epoch = 0, bad_epochs = 0;
-        if (opt_.resume) {
-            if (!fs::exists(ckpt_path)) throw TrainError(ckpt_path.string() + ": cannot resume, no checkpoint");
+        if (opt_.resume && !fs::exists(ckpt_path)) {
+            // Stopped before its first checkpoint (killed during epoch 1): nothing was learned that a
+            // fresh start with the same options and seed would not redo exactly, so start again.
+            say("%s has no checkpoint yet (stopped during its first epoch): starting it again from epoch 1\n",
+                opt_.out.c_str());
+        } else if (opt_.resume) {
             const auto ck = io::SafetensorsFile::read(ckpt_path);
             load_checkpoint(ck, *model, adam, plateau, result, start_epoch, bad_epochs);
             if (fs::exists(log_path)) result.history = read_log(log_path, start_epoch);
@@ -348,12 +355,23 @@ public:
                 adam.set_lr(new_lr);
             }
             // A time limit with the cosine schedule: after the first epoch, lay the schedule out over the
-            // epochs that fit (the plan is saved in the checkpoint, so a resumed run keeps it).
-            if (cosine && opt_.max_minutes > 0 && epoch == 1 && start_epoch == 0) {
-                const int fit = int(std::floor(opt_.max_minutes * 60.0 / std::max(rec.seconds, 1e-3)));
-                result.planned_epochs = std::clamp(fit, 1, opt_.epochs);
-                say("  %.1f minutes per epoch: the schedule is laid out over %d epochs\n", rec.seconds / 60.0,
-                    result.planned_epochs);
+            // epochs that fit; after every later one, shorten the plan if epochs have become slower
+            // (other work on the machine), so the run still ends annealed instead of being cut off.
+            // Wall time per epoch includes validation. Never lengthened: that would raise the rate
+            // again. The plan is saved in the checkpoint, so a resumed run keeps it.
+            if (cosine && opt_.max_minutes > 0) {
+                const double elapsed = seconds_since(started);
+                const double per_epoch = elapsed / double(epoch - start_epoch);
+                const int fit = epoch + int(std::floor((opt_.max_minutes * 60.0 - elapsed) / std::max(per_epoch, 1e-3)));
+                if (epoch == 1 && start_epoch == 0) {
+                    result.planned_epochs = std::clamp(fit, 1, opt_.epochs);
+                    say("  %.1f minutes per epoch: the schedule is laid out over %d epochs\n", per_epoch / 60.0,
+                        result.planned_epochs);
+                } else if (fit < result.planned_epochs && epoch < result.planned_epochs) {
+                    result.planned_epochs = std::max(fit, epoch);
+                    say("  epochs take %.1f minutes now: the schedule is shortened to end at epoch %d\n", per_epoch / 60.0,
+                        result.planned_epochs);
+                }
             }
             say("epoch %d/%d  lr %.3g  train loss %.4f  val loss %.4f  IoU %.4f  Dice %.4f  mAP %.4f  %.1f img/s  %s%s\n",
                 epoch, result.planned_epochs, rec.lr, rec.train_loss, rec.val_loss, rec.val_iou, rec.val_dice, rec.val_map,
