@@ -7,8 +7,9 @@ SALT_JOBS="${SALT_JOBS:-2}"
 
 # The toolchain and libraries salt builds with; all from Debian's archive.
 SALT_BUILD_PACKAGES=(cmake make g++ libeigen3-dev xtensor-dev libxsimd-dev catch2 libbenchmark-dev libstb-dev)
-# What the tests compare against: PyTorch/torchvision (parity), OpenCV (resize parity), numpy.
-SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv)
+# What the tests compare against: PyTorch/torchvision (parity), OpenCV (resize parity), numpy; clang
+# with libFuzzer and the sanitizers for the fuzz harnesses (tests/fuzz).
+SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv clang libclang-rt-14-dev)
 
 salt_install_missing() {
     local missing=()

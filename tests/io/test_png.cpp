@@ -157,6 +157,30 @@ TEST_CASE("bad PNG files give IoError naming the file", "[png][errors]") {
     fs::remove_all(dir);
 }
 
+// Found by tests/fuzz/fuzz_png.cpp: a few bytes must never make the decoder allocate gigabytes.
+TEST_CASE("PNG headers that claim more than the file holds are refused before decoding", "[png][errors]") {
+    // A valid 101x101 gray PNG, then its IHDR width/height or a chunk length changed.
+    const auto good = encode_png(pattern<std::uint8_t>(101, 101, 1, 7919));
+    REQUIRE(decode_png(good).width == 101);
+    auto put_be32 = [](std::vector<unsigned char>& b, std::size_t at, std::uint32_t v) {
+        b[at] = static_cast<unsigned char>(v >> 24), b[at + 1] = static_cast<unsigned char>(v >> 16);
+        b[at + 2] = static_cast<unsigned char>(v >> 8), b[at + 3] = static_cast<unsigned char>(v);
+    };
+    SECTION("a chunk declaring 2 GB in a small file (the fuzzer's out-of-memory input)") {
+        auto bad = good;
+        put_be32(bad, 33, 0x7FFFFFF0u);  // the chunk after IHDR (8 + 25 bytes in)
+        CHECK_THROWS_WITH(decode_png(bad, "x.png"), Catch::Contains("x.png") && Catch::Contains("declares 2147483632 bytes"));
+        const auto fuzzed = salt::io::read_file_bytes(salt::test::source_dir() / "tests/fuzz/seeds/png/oom-idat-length.png");
+        CHECK_THROWS_WITH(decode_png(fuzzed, "oom.png"), Catch::Contains("declares"));
+    }
+    SECTION("16000 x 16000 pixels (stb would allocate 256 MB, up to its own 1 GiB limit)") {
+        auto bad = good;
+        put_be32(bad, 16, 16000), put_be32(bad, 20, 16000);  // IHDR width and height
+        CHECK_THROWS_WITH(decode_png(bad, "x.png"), Catch::Contains("16000x16000") && Catch::Contains("larger than salt decodes"));
+        CHECK_THROWS_WITH(decode_png16(bad, "x.png"), Catch::Contains("larger than salt decodes"));
+    }
+}
+
 TEST_CASE("the real TGS images and masks decode as documented", "[png][data]") {
     if (!salt::test::require_tgs_data()) return;
     const auto root = salt::test::tgs_dir() / "train";

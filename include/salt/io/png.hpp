@@ -53,6 +53,25 @@ inline void check_png_signature(const std::vector<unsigned char>& bytes, const s
         throw IoError(name, bytes.empty() ? "empty file, expected a PNG" : "not a PNG file (bad signature)");
 }
 
+// Every chunk's declared length must fit in the bytes that follow it, up to IEND: stb grows its
+// IDAT buffer to a declared length before reading the data, so a chunk header claiming 2 GB in a
+// 60-byte file would allocate 2 GB (found by tests/fuzz/fuzz_png.cpp). Checked before decoding.
+inline void check_png_chunks(const std::vector<unsigned char>& bytes, const std::string& name) {
+    std::size_t at = 8;
+    while (at + 8 <= bytes.size()) {
+        const std::uint64_t length = (std::uint64_t(bytes[at]) << 24) | (std::uint64_t(bytes[at + 1]) << 16) |
+                                     (std::uint64_t(bytes[at + 2]) << 8) | std::uint64_t(bytes[at + 3]);
+        const bool iend = std::memcmp(bytes.data() + at + 4, "IEND", 4) == 0;
+        if (at + 12 + length > bytes.size())
+            throw IoError(name, "corrupt or truncated PNG: a chunk at byte " + std::to_string(at) + " declares " +
+                                    std::to_string(length) + " bytes, only " + std::to_string(bytes.size() - at) +
+                                    " remain in the file");
+        if (iend) return;
+        at += 12 + std::size_t(length);
+    }
+    // No IEND: stb reports truncation itself; nothing declared more than the file holds.
+}
+
 inline std::string stb_reason() {
     const char* r = stb::salt_stbi_failure_reason();
     return r ? std::string(r) : std::string("unknown decoder error");
@@ -67,6 +86,11 @@ inline PngInfo png_info_from_memory(const std::vector<unsigned char>& bytes, con
     return info;
 }
 
+// The largest PNG salt decodes: 2^25 pixels (e.g. 5792x5792; at 16 bits and 4 channels 256 MiB
+// decoded), at most 32768 on a side. Seismic sections and TGS tiles are far smaller.
+inline constexpr std::int64_t kMaxPngPixels = std::int64_t(1) << 25;
+inline constexpr int kMaxPngSide = 32768;
+
 struct StbFree {
     void operator()(void* p) const { stb::salt_stbi_image_free(p); }
 };
@@ -76,7 +100,14 @@ template <class T>
 Image<T> decode_png(const std::vector<unsigned char>& bytes, const std::string& name, int desired) {
     static_assert(sizeof(T) == 1 || sizeof(T) == 2);
     check_png_signature(bytes, name);
+    check_png_chunks(bytes, name);
     int w = 0, h = 0, n = 0;
+    // The header's size is checked before anything is decoded: a few bytes claiming a 50000x50000
+    // image must not make the decoder allocate gigabytes (found by tests/fuzz/fuzz_png.cpp).
+    if (stb::salt_stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &n) &&
+        (w > kMaxPngSide || h > kMaxPngSide || std::int64_t(w) * std::int64_t(h) > kMaxPngPixels))
+        throw IoError(name, "PNG of " + std::to_string(w) + "x" + std::to_string(h) + " pixels: larger than salt decodes (at most " +
+                                std::to_string(kMaxPngPixels) + " pixels, " + std::to_string(kMaxPngSide) + " on a side)");
     void* raw = nullptr;
     if constexpr (sizeof(T) == 1)
         raw = stb::salt_stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &n, desired);
