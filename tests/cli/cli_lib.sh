@@ -1,5 +1,6 @@
-# Shared by the tests/cli/*.sh scripts (sourced, not run): each script sets `work` (its scratch
-# directory) and `fail=0`, then checks with these; it exits with $fail.
+# Shared by the tests/cli/*.sh scripts (sourced, not run): each script starts with
+# `cli_start SALT WORK` (or sets `work`, its scratch directory, and `fail=0` itself), then checks with
+# these; it exits with $fail.
 
 # check <expected exit> <description> <command...>: runs the command, stdout/stderr into
 # $work/out.txt and $work/err.txt, and compares its exit code.
@@ -35,4 +36,13 @@ skip_without_cuda() {
         echo "FAIL: salt info --device cuda:"; cat "$2/probe.txt"
         exit 1
     fi
+}
+
+# cli_start <salt binary> <scratch dir>: sets $salt and $work (emptied and created) and fail=0.
+cli_start() {
+    salt="$1"
+    work="$2"
+    rm -rf "$work"
+    mkdir -p "$work"
+    fail=0
 }

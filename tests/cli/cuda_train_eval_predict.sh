@@ -7,13 +7,9 @@
 # usage: cuda_train_eval_predict.sh SALT_BINARY WORK_DIR
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
-rm -rf "$work"
-mkdir -p "$work"
+cli_start "$1" "$2"
 skip_without_cuda "$salt" "$work"
 grep '^--device cuda' "$work/probe.txt"
-fail=0
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 check 0 "train --device cuda, 2 epochs" "$salt" train --device cuda --data "$work/data" --out "$work/run" --epochs 2 \

@@ -8,11 +8,8 @@
 # usage: fault_injection.sh SALT_BINARY WORK_DIR
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
-rm -rf "$work"
+cli_start "$1" "$2"
 mkdir -p "$work/full" "$work/ro"
-fail=0
 cleanup() { umount "$work/full" 2> /dev/null; umount "$work/ro" 2> /dev/null; }
 trap cleanup EXIT
 

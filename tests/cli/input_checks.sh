@@ -7,11 +7,7 @@
 # usage: input_checks.sh SALT_BINARY WORK_DIR
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
-rm -rf "$work"
-mkdir -p "$work"
-fail=0
+cli_start "$1" "$2"
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 24 --seed 3
 # Not integers, out of range, not finite: usage errors (exit 2) naming the option and the value.

@@ -7,13 +7,9 @@
 #   CI runs 3 kills; the documented long run (docs/errors.md) is KILLS=20.
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
+cli_start "$1" "$2"
 kills="${3:-3}"
 RANDOM="${4:-1}"  # reproducible moments
-rm -rf "$work"
-mkdir -p "$work"
-fail=0
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 24 --seed 6
 opts=(--data "$work/data" --epochs 3 --max-steps 2 --batch 4 --output-stride 16 --threads 1 --postprocess off --quiet)

@@ -7,11 +7,7 @@
 # usage: recipe_options.sh SALT_BINARY WORK_DIR
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
-rm -rf "$work"
-mkdir -p "$work"
-fail=0
+cli_start "$1" "$2"
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 data="$work/data"

@@ -4,11 +4,7 @@
 # usage: train_eval_predict.sh SALT_BINARY WORK_DIR
 set -u
 source "$(dirname "$0")/cli_lib.sh"
-salt="$1"
-work="$2"
-rm -rf "$work"
-mkdir -p "$work"
-fail=0
+cli_start "$1" "$2"
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 40 --seed 2
 check 0 "train 2 epochs" "$salt" train --data "$work/data" --out "$work/run" --epochs 2 --max-steps 2 --batch 4 --quiet
