@@ -388,7 +388,10 @@ public:
                 break;
             }
             if (opt_.max_minutes > 0 && seconds_since(started) > opt_.max_minutes * 60 && epoch < result.planned_epochs) {
-                result.stopped_because = "the time limit of " + std::to_string(opt_.max_minutes) + " minutes";
+                char limit[32];
+                std::snprintf(limit, sizeof limit, "%g", opt_.max_minutes);
+                result.stopped_because = std::string("the time limit of ") + limit + " minutes (the planned " +
+                                         std::to_string(result.planned_epochs) + " epochs did not fit)";
                 break;
             }
         }
