@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "data/tgs_fixture.hpp"
+#include "support/test_env.hpp"
 #include "salt/backend/simd/simd.hpp"
 #include "salt/models/deeplabv3.hpp"
 #include "salt/train/trainer.hpp"
