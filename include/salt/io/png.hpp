@@ -63,7 +63,7 @@ inline void check_png_chunks(const std::vector<unsigned char>& bytes, const std:
                                      (std::uint64_t(bytes[at + 2]) << 8) | std::uint64_t(bytes[at + 3]);
         const bool iend = std::memcmp(bytes.data() + at + 4, "IEND", 4) == 0;
         if (at + 12 + length > bytes.size())
-            throw IoError(name, "corrupt or truncated PNG: a chunk at byte " + std::to_string(at) + " declares " +
+            throw IoError(name, "cannot decode PNG (truncated or corrupt): a chunk at byte " + std::to_string(at) + " declares " +
                                     std::to_string(length) + " bytes, only " + std::to_string(bytes.size() - at) +
                                     " remain in the file");
         if (iend) return;
