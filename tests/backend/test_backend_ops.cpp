@@ -377,8 +377,13 @@ TEST_CASE("bf16 GEMM path: exact products of rounded inputs, fp32 sums", "[backe
     namespace sk = salt::backend::simd;
     if constexpr (!sk::Device::bf16_available()) {
         CHECK_THROWS_WITH(sk::Device(sk::Options{.bf16 = true}), Catch::Contains("AVX512_BF16"));
+#ifdef SALT_EXPECT_ARCH
+        // This test's deliberately narrow variants (backend_ops_avx2, backend_ops_sse4_2): that asking
+        // for bf16 is refused is their check; nothing is skipped.
+#else
         salt::test::skip_for_missing_isa(__builtin_cpu_supports("avx512bf16"), "AVX512_BF16",
                                          "the bf16 GEMM checks (only the error for asking for bf16 was tested)");
+#endif
         return;
     }
     sk::Device fp32, bf16(sk::Options{.bf16 = true});
