@@ -261,7 +261,7 @@ TEST_CASE("weights: backbone-only loading from a plain ResNet checkpoint", "[uni
         for (std::size_t i = 0; i < p.count && p.value; ++i) head_before += p.value[i];
     });
     CHECK_THROWS(models::load_weights(*m, resnet));  // a full load needs the head too
-    const auto report = models::load_weights(*m, resnet, models::LoadOptions{.backbone_only = true});
+    const auto report = models::load_weights(*m, resnet, models::LoadOptions{.backbone_only = true, .prefix = {}});
     CHECK(report.ignored == std::vector<std::string>{"fc.weight"});
     double head_after = 0;
     m->classifier().visit("", [&](const auto& p) {

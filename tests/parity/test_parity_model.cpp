@@ -68,7 +68,7 @@ void model_parity(const char* case_dir) {
         test::check_parameters(*model, t32, t64, tally);
         INFO("worst relative L2 vs torch f32: " << tally.worst << " (" << tally.worst_name << "), " << tally.via_f64
                                                 << " of " << tally.tensors << " judged against float64");
-        std::size_t expected = 2;  // out, grad.input, then every parameter gradient and buffer
+        int expected = 2;  // out, grad.input, then every parameter gradient and buffer
         model->visit([&](const auto& p) { expected += p.value ? 1 : 0; });  // num_batches_tracked: exact, not tallied
         CHECK(tally.tensors == expected);
         WARN("parity " << case_dir << ": " << tally.tensors << " tensors, worst rel L2 vs torch f32 " << tally.worst

@@ -290,10 +290,11 @@ public:
     // Every parameter and buffer under torchvision's state_dict name.
     template <class F>
     void visit(F&& f) {
-        backbone_.visit("backbone", f);
-        classifier_.visit(plus ? "decoder" : "classifier", f);
-        if constexpr (C.aux) aux_classifier_.visit("aux_classifier", f);
-        if constexpr (C.classification_head) cls_head_.visit("classification_head", f);
+        const nn::ParamVisitor<T> v(f);
+        backbone_.visit("backbone", v);
+        classifier_.visit(plus ? "decoder" : "classifier", v);
+        if constexpr (C.aux) aux_classifier_.visit("aux_classifier", v);
+        if constexpr (C.classification_head) cls_head_.visit("classification_head", v);
     }
 
     // Sets every Dropout's rate (ASPP's 0.5 and the aux head's 0.1); parity tests switch them off.

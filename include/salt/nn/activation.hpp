@@ -48,8 +48,7 @@ public:
         f(prefix, "ReLU", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 
 private:
     const T* saved_y_ = nullptr;
@@ -90,8 +89,7 @@ public:
         f(prefix, "Sigmoid", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 
 private:
     const T* saved_y_ = nullptr;

@@ -138,8 +138,7 @@ public:
         Project::describe(join_name(prefix, "project"), f);
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         b0_.visit(join_name(prefix, "convs.0"), f);
         b1_.visit(join_name(prefix, "convs.1"), f);
         b2_.visit(join_name(prefix, "convs.2"), f);

@@ -168,8 +168,7 @@ public:
         }
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         conv1_.visit(join_name(prefix, "conv1"), f);
         bn1_.visit(join_name(prefix, "bn1"), f);
         conv2_.visit(join_name(prefix, "conv2"), f);

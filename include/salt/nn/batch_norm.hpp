@@ -117,8 +117,7 @@ public:
         f(prefix, "BatchNorm2d", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         const std::vector<std::int64_t> shape{C};
         f(ParamRef<T>{join_name(prefix, "weight"), ParamKind::bn_weight, shape, gamma_.value, gamma_.grad, std::size_t(C)});
         f(ParamRef<T>{join_name(prefix, "bias"), ParamKind::bn_bias, shape, beta_.value, beta_.grad, std::size_t(C)});

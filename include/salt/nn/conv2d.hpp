@@ -132,8 +132,7 @@ public:
         f(prefix, "Conv2d", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         ParamRef<T> w{join_name(prefix, "weight"), ParamKind::conv_weight,
                       {P.out_channels, P.in_channels, P.kernel, P.kernel}, weight_.value, weight_.grad,
                       P.weight_count(), P};

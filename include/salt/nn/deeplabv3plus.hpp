@@ -134,8 +134,7 @@ public:
         Block2::describe(join_name(prefix, "block2"), f);
         Head::describe("segmentation_head.0", f);
     }
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         aspp_.visit(join_name(prefix, "aspp"), f);
         block1_.visit(join_name(prefix, "block1"), f);
         block2_.visit(join_name(prefix, "block2"), f);

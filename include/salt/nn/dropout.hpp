@@ -60,8 +60,7 @@ public:
         f(prefix, "Dropout", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 
 private:
     double p_;

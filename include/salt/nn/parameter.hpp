@@ -16,9 +16,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "salt/core/backend.hpp"
@@ -76,6 +78,26 @@ struct ParamRef {
     bool trainable() const { return grad != nullptr; }
     // Adam(W) conventionally skips weight decay on BN parameters and biases.
     bool decays() const { return kind == ParamKind::conv_weight; }
+};
+
+// What a layer's visit() calls for each of its parameters: a non-owning reference to the caller's
+// callable (like a function_ref), valid for the duration of the visit. The layers take this one type
+// rather than a template parameter, so each layer's visit is compiled once, not once per visitor.
+template <class T>
+class ParamVisitor {
+public:
+    template <class F>
+        requires(!std::is_same_v<std::remove_cvref_t<F>, ParamVisitor> &&
+                 std::is_invocable_v<F&, const ParamRef<T>&>)
+    ParamVisitor(F&& f)  // NOLINT: implicit, so a lambda can be passed where a visitor is expected
+        : callable_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+          call_([](void* c, const ParamRef<T>& p) { (*static_cast<std::remove_reference_t<F>*>(c))(p); }) {}
+
+    void operator()(const ParamRef<T>& p) const { call_(callable_, p); }
+
+private:
+    void* callable_;
+    void (*call_)(void*, const ParamRef<T>&);
 };
 
 inline std::string join_name(const std::string& prefix, const char* leaf) {

@@ -74,8 +74,7 @@ public:
         f(prefix, "MaxPool2d", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 
 private:
     std::int32_t* argmax_ = nullptr;
@@ -114,8 +113,7 @@ public:
         f(prefix, "AdaptiveAvgPool2d", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 };
 
 }  // namespace salt::nn

@@ -142,8 +142,7 @@ public:
         Layer4::describe(join_name(prefix, "layer4"), f);
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         // The stem's children have names in torchvision, not indices.
         stem_.template get<0>().visit(join_name(prefix, "conv1"), f);
         stem_.template get<1>().visit(join_name(prefix, "bn1"), f);

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <string>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -22,28 +21,58 @@
 namespace salt::nn {
 
 namespace detail {
+// The bound layers as a plain type list, built by prepending. (std::tuple_cat here instantiated a
+// tuple of every suffix of the chain, each with its recursive base classes: quadratic in the chain's
+// length, and a measurable share of the compiler's memory for the whole model.)
+template <class... Layers>
+struct layer_list {};
+template <class Head, class List>
+struct prepend;
+template <class Head, class... Layers>
+struct prepend<Head, layer_list<Layers...>> {
+    using type = layer_list<Head, Layers...>;
+};
+
 template <class T, Shape In, class B, class... Specs>
 struct bind_chain {
-    using type = std::tuple<>;
+    using type = layer_list<>;
     static constexpr Shape out = In;
 };
 template <class T, Shape In, class B, class First, class... Rest>
 struct bind_chain<T, In, B, First, Rest...> {
     using head = typename First::template bind<T, In, B>;
     using tail = bind_chain<T, head::out_shape, B, Rest...>;
-    using type = decltype(std::tuple_cat(std::declval<std::tuple<head>>(), std::declval<typename tail::type>()));
+    using type = typename prepend<head, typename tail::type>::type;
     static constexpr Shape out = tail::out;
 };
+
+// Flat storage: one base class per child, told apart by its index (no recursion, unlike std::tuple).
+template <std::size_t I, class Layer>
+struct slot {
+    Layer layer;
+};
+template <class Indices, class List>
+struct slots;
+template <std::size_t... I, class... Layers>
+struct slots<std::index_sequence<I...>, layer_list<Layers...>> : slot<I, Layers>... {};
+
+// Child I, found by deducing the base class slot<I, Layer>.
+template <std::size_t I, class Layer>
+Layer& child(slot<I, Layer>& s) {
+    return s.layer;
+}
+template <std::size_t I, class Layer>
+std::type_identity<Layer> child_type(const slot<I, Layer>&);  // only named in decltype
 }  // namespace detail
 
 template <class T, Shape In, class B, class... Specs>
 class Sequential {
     static_assert(sizeof...(Specs) > 0, "Sequential: a chain needs at least one layer");
     using binding = detail::bind_chain<T, In, B, Specs...>;
-    using Layers = typename binding::type;
     static constexpr std::size_t N = sizeof...(Specs);
+    using Layers = detail::slots<std::make_index_sequence<N>, typename binding::type>;
     template <std::size_t I>
-    using layer_t = std::tuple_element_t<I, Layers>;
+    using layer_t = typename decltype(detail::child_type<I>(std::declval<const Layers&>()))::type;
 
 public:
     using scalar_type = T;
@@ -118,10 +147,12 @@ public:
     }();
 
     void bind(ParamBinder<T>& b) {
-        std::apply([&](auto&... l) { (l.bind(b), ...); }, layers_);
+        [&]<std::size_t... I>(std::index_sequence<I...>) { (get<I>().bind(b), ...); }(std::make_index_sequence<N>{});
     }
     void init(Rng& rng, HostParams<T>& host) {
-        std::apply([&](auto&... l) { (l.init(rng, host), ...); }, layers_);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (get<I>().init(rng, host), ...);
+        }(std::make_index_sequence<N>{});
     }
 
     // U is T or const T: a chain whose first layer only reads its input (a conv) accepts a const view.
@@ -144,15 +175,14 @@ public:
         }(std::make_index_sequence<N>{});
     }
 
-    template <class F>
-    void visit(const std::string& prefix, F&& f) {
+    void visit(const std::string& prefix, ParamVisitor<T> f) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (std::get<I>(layers_).visit(join_name(prefix, std::to_string(I).c_str()), f), ...);
+            (get<I>().visit(join_name(prefix, std::to_string(I).c_str()), f), ...);
         }(std::make_index_sequence<N>{});
     }
 
     template <std::size_t I>
-    layer_t<I>& get() { return std::get<I>(layers_); }
+    layer_t<I>& get() { return detail::child<I>(layers_); }
 
 private:
     // Children I, I+1 are Conv2d -> BatchNorm2d and the backend has the fused inference op: in
@@ -186,7 +216,7 @@ private:
     auto forward_from(TensorView<U, S> x, Context<B>& ctx, std::size_t mark) {
         if constexpr (bn_relu_at<I>()) {
             if (ctx.training()) {
-                auto y = std::get<I>(layers_).forward_relu(TensorView<const T, S>(x), ctx);
+                auto y = get<I>().forward_relu(TensorView<const T, S>(x), ctx);
                 if constexpr (I + 2 < N) return forward_from<I + 2>(y, ctx, mark);
                 else return y;
             }
@@ -194,7 +224,7 @@ private:
         if constexpr (conv_bn_at<I>()) {
             if (!ctx.training()) {
                 constexpr bool relu = relu_at<I + 2>();
-                auto y = std::get<I>(layers_).forward_bn_eval(TensorView<const T, S>(x), ctx, std::get<I + 1>(layers_),
+                auto y = get<I>().forward_bn_eval(TensorView<const T, S>(x), ctx, get<I + 1>(),
                                                               nullptr, relu);
                 y = compact_to(ctx, mark, y);
                 constexpr std::size_t next = I + (relu ? 3 : 2);
@@ -202,7 +232,7 @@ private:
                 else return y;
             }
         }
-        auto y = std::get<I>(layers_).forward(x, ctx);
+        auto y = get<I>().forward(x, ctx);
         if (!ctx.training()) y = compact_to(ctx, mark, y);
         if constexpr (I + 1 < N) return forward_from<I + 1>(y, ctx, mark);
         else return y;
@@ -211,7 +241,7 @@ private:
     auto backward_from(TensorView<T, S> dy, Context<B>& ctx, std::size_t mark) {
         if constexpr (I >= 1) {
             if constexpr (bn_relu_at<I - 1>()) {  // forward ran them fused (training)
-                auto dx = compact_to(ctx, mark, std::get<I - 1>(layers_).backward_relu(dy, ctx));
+                auto dx = compact_to(ctx, mark, get<I - 1>().backward_relu(dy, ctx));
                 if constexpr (I > 1) return backward_from<I - 2>(dx, ctx, mark);
                 else return dx;
             } else {
@@ -223,7 +253,7 @@ private:
     }
     template <std::size_t I, Shape S>
     auto backward_plain(TensorView<T, S> dy, Context<B>& ctx, std::size_t mark) {
-        auto dx = compact_to(ctx, mark, std::get<I>(layers_).backward(dy, ctx));
+        auto dx = compact_to(ctx, mark, get<I>().backward(dy, ctx));
         if constexpr (I > 0) return backward_from<I - 1>(dx, ctx, mark);
         else return dx;
     }

@@ -80,11 +80,11 @@ public:
     }
     template <class F>
     void visit(const std::string& prefix, F&& f) {
-        layer_.visit(prefix, f);
+        layer_.visit(prefix, ParamVisitor<T>(f));
     }
     template <class F>
     void visit(F&& f) {
-        layer_.visit(std::string(), f);
+        layer_.visit(std::string(), ParamVisitor<T>(f));
     }
 
     Layer* operator->() { return &layer_; }

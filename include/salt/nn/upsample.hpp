@@ -47,8 +47,7 @@ public:
         f(prefix, "Upsample", out_shape, parameter_count());
     }
 
-    template <class F>
-    void visit(const std::string&, F&&) {}
+    void visit(const std::string&, ParamVisitor<T>) {}
 };
 
 }  // namespace salt::nn
