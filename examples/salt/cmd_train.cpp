@@ -24,6 +24,7 @@
 #include "salt/data/synth.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/file.hpp"
+#include "salt/io/key_value.hpp"
 #include "salt/io/number.hpp"
 
 namespace salt::cli {
@@ -68,20 +69,6 @@ Args train_args() {
     return a;
 }
 
-namespace {
-
-std::map<std::string, std::string> read_run_file(const std::filesystem::path& p) {
-    std::map<std::string, std::string> kv;
-    std::istringstream in(io::read_file_text(p));
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return kv;
-}
-
-}  // namespace
 
 int cmd_train(int argc, char** argv) {
     Args a = train_args();
@@ -111,7 +98,7 @@ int cmd_train(int argc, char** argv) {
     const fs::path run_file = run / "run.txt";
     if (resume) {
         if (!fs::exists(run_file)) throw io::IoError(run_file.string(), "cannot resume: no such file (is RUN a salt train run directory?)");
-        auto recorded = read_run_file(run_file);
+        auto recorded = io::parse_key_value_lines(io::read_file_text(run_file), run_file.string());
         for (auto& [k, v] : before_option)
             if (!recorded.count(k)) recorded[k] = v;
         // A resumed run keeps its recipe: an option given again must say what the run already does.
@@ -243,7 +230,12 @@ int cmd_train(int argc, char** argv) {
     }
     if (!resume) {
         std::string text;
-        for (auto& [k, v] : o) text += k + "=" + v + "\n";
+        for (auto& [k, v] : o) {
+            // One option per line: a value with a line break could not be read back on --resume.
+            if (v.find_first_of("\r\n") != std::string::npos)
+                throw UsageError("option '--" + k + "' contains a line break; run.txt could not record it");
+            text += k + "=" + v + "\n";
+        }
         io::write_file_atomic(run_file, text);
     }
 

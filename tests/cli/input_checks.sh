@@ -51,7 +51,15 @@ contains "$work/err.txt" "--adamw (the run: without it)" "the conflict names the
 check 0 "resume with the run's own values (1e-3 = 0.001) and new --threads" "$salt" train --resume "$work/run" --epochs 2 \
     --lr 1e-3 --batch 4 --threads 1 --quiet
 [ "$(grep -c '^[0-9]' "$work/run/log.csv")" = 2 ] && echo "ok: the run has 2 epochs" || { echo "FAIL: log.csv"; fail=1; }
-printf 'epochs=abc\n' >> "$work/run/run.txt"
+cp "$work/run/run.txt" "$work/run.txt.good"
+printf 'a damaged line\n' >> "$work/run/run.txt"
+check 1 "resume a run whose run.txt has a line without '='" "$salt" train --resume "$work/run" --epochs 3 --quiet
+contains "$work/err.txt" "run.txt:$(wc -l < "$work/run/run.txt"): expected key=value, found no '='" "the message names run.txt and the line"
+cp "$work/run.txt.good" "$work/run/run.txt"
+printf 'seed=2\n' >> "$work/run/run.txt"
+check 1 "resume a run whose run.txt names a key twice" "$salt" train --resume "$work/run" --epochs 3 --quiet
+contains "$work/err.txt" "the key 'seed' appears twice" "the message names the key"
+cp "$work/run.txt.good" "$work/run/run.txt"
 sed -i 's/^batch=4$/batch=four/' "$work/run/run.txt"
 check 1 "resume a run whose run.txt has a bad value" "$salt" train --resume "$work/run" --epochs 3 --quiet
 contains "$work/err.txt" "run.txt: batch must be an integer in \[2, 4096\], got 'four'" "the message names run.txt and the key"

@@ -4,12 +4,13 @@
 # and the test fixtures. Fails on any crash, sanitizer report, leak, timeout (10 s per input) or an
 # input that makes the parser allocate more than 1 GiB (-malloc_limit_mb: the stated memory cap).
 # Prints the number of executions reached.
-# usage: tests/fuzz/run.sh NAME SECONDS WORK_DIR
+# usage: tests/fuzz/run.sh NAME SECONDS WORK_DIR [RUNS]   (stops at SECONDS or after RUNS executions)
 # Without clang's libFuzzer the test reports itself skipped (exit 77), except under CI=true.
 set -u
 name="$1"
 seconds="$2"
 work="$3"
+runs_limit="${4:--1}"
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 mkdir -p "$work/corpus-$name"
@@ -37,12 +38,13 @@ seed_dirs=()
 for d in "${seeds[@]}"; do [ -d "$d" ] && seed_dirs+=("$d"); done
 
 log="$work/fuzz_$name.log"
+started=$SECONDS
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    "$bin" -artifact_prefix="$work/$name-" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=262144 \
+    "$bin" -artifact_prefix="$work/$name-" -max_total_time="$seconds" -runs="$runs_limit" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=262144 \
     -print_final_stats=1 "$work/corpus-$name" "${seed_dirs[@]}" > "$log" 2>&1
 rc=$?
 runs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$')"
-echo "fuzz_$name: ${runs:-?} executions in ${seconds}s, exit $rc (log: $log)"
+echo "fuzz_$name: ${runs:-?} executions in $((SECONDS - started)) s, exit $rc (log: $log)"
 if [ "$rc" != 0 ]; then
     grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -20
     exit 1
