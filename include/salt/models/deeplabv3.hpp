@@ -9,14 +9,13 @@
 // parameter store in the backend's memory.
 #pragma once
 
-#include <tuple>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <map>
 #include <stdexcept>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "salt/core/backend.hpp"
 #include "salt/nn/standalone.hpp"
@@ -339,5 +338,32 @@ private:
     [[no_unique_address]] std::conditional_t<C.aux, AuxUpsample, None> aux_upsample_;
     [[no_unique_address]] std::conditional_t<C.classification_head, ClassificationHead, None> cls_head_;
 };
+
+// The model's configuration as metadata, so eval/predict can rebuild the right compiled model.
+template <class Model>
+std::map<std::string, std::string> config_metadata() {
+    constexpr auto C = Model::config;
+    auto join = [](auto const& a) {
+        std::string s;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (i) s += ',';
+            s += std::to_string(a[i]);
+        }
+        return s;
+    };
+    return {{"salt.model", "deeplabv3"},
+            {"salt.height", std::to_string(C.height)},
+            {"salt.width", std::to_string(C.width)},
+            {"salt.in_channels", std::to_string(C.in_channels)},
+            {"salt.classes", std::to_string(C.classes)},
+            {"salt.blocks", join(C.blocks)},
+            {"salt.block", C.block == BlockKind::basic ? "basic" : "bottleneck"},
+            {"salt.encoder", encoder_name(C)},
+            {"salt.output_stride", std::to_string(C.output_stride)},
+            {"salt.rates", join(C.rates)},
+            {"salt.aux", C.aux ? "1" : "0"},
+            {"salt.decoder", C.decoder == Decoder::deeplabv3plus ? "deeplabv3plus" : "deeplabv3"},
+            {"salt.classification_head", C.classification_head ? "1" : "0"}};
+}
 
 }  // namespace salt::models

@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "salt/io/safetensors.hpp"
-#include "salt/models/deeplabv3.hpp"
 #include "salt/nn/parameter.hpp"
 #include "salt/ops/conv2d.hpp"
 
@@ -60,33 +59,6 @@ inline std::vector<double> float_values(const io::SafetensorsFile& f, const io::
 }
 
 }  // namespace detail
-
-// The model's configuration as metadata, so eval/predict can rebuild the right compiled model.
-template <class Model>
-std::map<std::string, std::string> config_metadata() {
-    constexpr auto C = Model::config;
-    auto join = [](auto const& a) {
-        std::string s;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            if (i) s += ',';
-            s += std::to_string(a[i]);
-        }
-        return s;
-    };
-    return {{"salt.model", "deeplabv3"},
-            {"salt.height", std::to_string(C.height)},
-            {"salt.width", std::to_string(C.width)},
-            {"salt.in_channels", std::to_string(C.in_channels)},
-            {"salt.classes", std::to_string(C.classes)},
-            {"salt.blocks", join(C.blocks)},
-            {"salt.block", C.block == BlockKind::basic ? "basic" : "bottleneck"},
-            {"salt.encoder", encoder_name(C)},
-            {"salt.output_stride", std::to_string(C.output_stride)},
-            {"salt.rates", join(C.rates)},
-            {"salt.aux", C.aux ? "1" : "0"},
-            {"salt.decoder", C.decoder == Decoder::deeplabv3plus ? "deeplabv3plus" : "deeplabv3"},
-            {"salt.classification_head", C.classification_head ? "1" : "0"}};
-}
 
 // Loads `file` into `model`.
 template <class Model>
