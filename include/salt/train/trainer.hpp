@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "salt/io/png.hpp"
 #include "salt/io/safetensors.hpp"
 #include "salt/models/weights.hpp"
+#include "salt/train/epoch_log.hpp"
 #include "salt/train/inference.hpp"
 #include "salt/train/loss.hpp"
 #include "salt/train/metrics.hpp"
@@ -79,11 +79,6 @@ struct TrainOptions {
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
 };
 
-struct EpochRecord {
-    int epoch = 0;
-    double lr = 0, train_loss = 0, val_loss = 0, val_iou = 0, val_dice = 0, val_map = 0, seconds = 0, images_per_s = 0;
-};
-
 struct TrainResult {
     std::vector<EpochRecord> history;
     double best = 0;
@@ -116,17 +111,6 @@ inline double monitor_value(const EpochRecord& r, const std::string& m) {
     if (m == "val_dice") return r.val_dice;
     if (m == "val_loss") return r.val_loss;
     throw std::invalid_argument("unknown monitor '" + m + "' (val_map, val_iou, val_dice or val_loss)");
-}
-
-[[gnu::cold]] inline std::string log_csv(const std::vector<EpochRecord>& h) {
-    std::string s = "epoch,lr,train_loss,val_loss,val_iou,val_dice,val_map,seconds,images_per_s\n";
-    char b[256];
-    for (const auto& r : h) {
-        std::snprintf(b, sizeof b, "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.6f,%.2f,%.2f\n", r.epoch, r.lr, r.train_loss, r.val_loss,
-                      r.val_iou, r.val_dice, r.val_map, r.seconds, r.images_per_s);
-        s += b;
-    }
-    return s;
 }
 
 [[gnu::cold]] inline void write_curves(const std::filesystem::path& path, const std::vector<EpochRecord>& h) {
@@ -228,7 +212,7 @@ public:
         } else if (opt_.resume) {
             const auto ck = io::SafetensorsFile::read(ckpt_path);
             load_checkpoint(ck, *model, adam, plateau, result, start_epoch, bad_epochs);
-            if (fs::exists(log_path)) result.history = read_log(log_path, start_epoch);
+            if (fs::exists(log_path)) result.history = parse_epoch_log(io::read_file_text(log_path), log_path.string(), start_epoch);
             if (opt_.resume_with_new_lr) adam.set_lr(opt_.lr);
             say("resuming %s after epoch %d (best %s %.4f at epoch %d)\n", opt_.out.c_str(), start_epoch, opt_.monitor.c_str(),
                 result.best, result.best_epoch);
@@ -377,7 +361,7 @@ public:
                 epoch, result.planned_epochs, rec.lr, rec.train_loss, rec.val_loss, rec.val_iou, rec.val_dice, rec.val_map,
                 rec.images_per_s, detail::format_duration(rec.seconds).c_str(), improved ? "  (best so far)" : "");
             // The log, the curves and then the checkpoint: each replaced atomically.
-            io::write_file_atomic(log_path, detail::log_csv(result.history));
+            io::write_file_atomic(log_path, epoch_log_csv(result.history));
             detail::write_curves(curves_path, result.history);
             save_checkpoint(ckpt_path, *model, adam, plateau, result, epoch, bad_epochs);
             if (opt_.after_epoch) opt_.after_epoch(epoch);
@@ -647,21 +631,6 @@ private:
         if (ck.find("trainer.plan")) result.planned_epochs = int(ck.to_int64("trainer.plan").at(0));
         // A resumed run may be given more epochs: a plan made from a time limit stays, else it grows.
         if (opt_.max_minutes <= 0 || opt_.schedule != "cosine") result.planned_epochs = opt_.epochs;
-    }
-
-    [[gnu::cold]] static std::vector<EpochRecord> read_log(const std::filesystem::path& path, int up_to_epoch) {
-        std::vector<EpochRecord> h;
-        std::istringstream in(io::read_file_text(path));
-        std::string line;
-        std::getline(in, line);  // header
-        while (std::getline(in, line)) {
-            EpochRecord r;
-            if (std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &r.epoch, &r.lr, &r.train_loss, &r.val_loss,
-                            &r.val_iou, &r.val_dice, &r.val_map, &r.seconds, &r.images_per_s) == 9 &&
-                r.epoch <= up_to_epoch)
-                h.push_back(r);
-        }
-        return h;
     }
 
     const data::TgsDataset& ds_;
