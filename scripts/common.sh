@@ -11,6 +11,13 @@ SALT_BUILD_PACKAGES=(cmake make g++ libeigen3-dev xtensor-dev libxsimd-dev catch
 # with libFuzzer and the sanitizers for the fuzz harnesses (tests/fuzz).
 SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv clang libclang-rt-14-dev)
 
+# The tests the sanitizer stage of a plain scripts/test (and so CI) runs; each is its own target.
+SALT_SANITIZE_CI_TESTS=(test_png test_png_linkage test_csv_rle test_number test_io_safetensors test_io_npy
+    test_resize test_tgs test_augment test_synth test_draw test_train_loss test_train_loss_gradcheck
+    test_train_metadata test_train_optimizer test_train_schedule test_train_metrics test_tta ops_gradcheck
+    ops_conformance ops_semantics ops_shape test_parity_small test_nn_gradcheck backend_ops
+    test_model_backends device_emulation_guarded)
+
 salt_install_missing() {
     local missing=()
     for p in "$@"; do
