@@ -61,7 +61,7 @@ Args train_args() {
     a.flag("no-augment", "no flips, brightness/contrast or shift-scale");
     a.option("monitor", "NAME", "metric for the best checkpoint, early stopping and LR plateau: val_map, val_iou, val_dice, val_loss", "val_map");
     a.option("patience", "N", "early stopping after N epochs without improvement (0: never)", "8");
-    a.option("max-minutes", "M", "stop after the epoch that passes M minutes (0: no limit)", "0");
+    a.option("max-minutes", "M", "stop after the epoch that passes M minutes of training, counted over resumes (0: no limit)", "0");
     a.option("max-steps", "N", "at most N steps per epoch (0: the whole training split)", "0");
     a.option("synthetic-count", "N", "images in the synthetic set when there is no --data", "600");
     add_run_options(a);

@@ -114,6 +114,42 @@ TEST_CASE("trainer: an interrupted and resumed run ends with the same weights", 
     std::filesystem::remove_all(b);
 }
 
+TEST_CASE("trainer: --max-minutes counts the epochs kept before a resume", "[unit][train]") {
+    test::TempTgs tgs(32, 6, "budget");
+    data::TgsOptions to;
+    to.root = tgs.root;
+    const auto ds = data::load_tgs(to);
+    const auto out = fresh_dir("budget");
+    {
+        auto opt = tiny(out);
+        opt.epochs = 1;
+        train::Trainer<Model> t(ds, opt);
+        REQUIRE(t.run().history.size() == 1);
+    }
+    // The resume reads the time already trained from log.csv: say epoch 1 took two hours.
+    auto h = train::parse_epoch_log(io::read_file_text(out / "log.csv"), "log.csv", 1);
+    REQUIRE(h.size() == 1);
+    h[0].seconds = 7200;
+    io::write_file_atomic(out / "log.csv", train::epoch_log_csv(h));
+    auto opt = tiny(out);
+    opt.resume = true;
+    opt.max_minutes = 60;
+    {
+        train::Trainer<Model> t(ds, opt);
+        const auto r = t.run();
+        CHECK(r.history.size() == 1);  // no epoch started
+        CHECK_THAT(r.stopped_because, Catch::Contains("time limit of 60 minutes was used before this resume"));
+    }
+    opt.max_minutes = 600;  // 480 minutes left: the run goes on to --epochs
+    {
+        train::Trainer<Model> t(ds, opt);
+        const auto r = t.run();
+        CHECK(r.history.size() == 3);
+        CHECK(r.stopped_because == "all epochs done");
+    }
+    std::filesystem::remove_all(out);
+}
+
 TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good checkpoint", "[unit][train]") {
     test::TempTgs tgs(32, 5, "nan");
     data::TgsOptions to;

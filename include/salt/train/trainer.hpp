@@ -247,6 +247,26 @@ public:
         Tensor<float, Out, B> batch_masks(dev, opt_.batch);
         Tensor<float, Model::cls_shape, B> batch_labels(dev, opt_.batch);  // has salt: the classifier's target
         const auto started = std::chrono::steady_clock::now();
+        // --max-minutes is the run's training time, whatever the number of resumes: the epochs kept
+        // before this resume (their wall time in log.csv) count, so a run killed or stopped halfway
+        // continues with what is left of its budget (a partly done epoch that was lost does not count).
+        double seconds_before = 0;
+        for (const auto& r : result.history) seconds_before += r.seconds;
+        const int epochs_before = int(result.history.size());
+        auto run_seconds = [&] { return seconds_before + seconds_since(started); };
+        bool budget_used = false;
+        if (opt_.max_minutes > 0 && epochs_before > 0) {
+            const double left = opt_.max_minutes * 60.0 - seconds_before;
+            say("  the time limit counts the %.1f minutes of the %d epochs before this resume: %.1f minutes left\n",
+                seconds_before / 60.0, epochs_before, std::max(left, 0.0) / 60.0);
+            if (left <= 0 && start_epoch < result.planned_epochs) {
+                char limit[32];
+                std::snprintf(limit, sizeof limit, "%g", opt_.max_minutes);
+                result.stopped_because = std::string("the time limit of ") + limit +
+                                         " minutes was used before this resume (resume with a larger --max-minutes, or 0 for none)";
+                budget_used = true;
+            }
+        }
         const std::size_t steps_per_epoch =
             opt_.max_steps_per_epoch > 0 ? std::min<std::size_t>(train_loader.batches_per_epoch(), std::size_t(opt_.max_steps_per_epoch))
                                          : train_loader.batches_per_epoch();
@@ -266,7 +286,7 @@ public:
             return opt_.lovasz_after > 0 && epoch > switch_after ? LossKind::lovasz : opt_.loss;
         };
 
-        for (int epoch = start_epoch + 1; epoch <= result.planned_epochs; ++epoch) {
+        for (int epoch = start_epoch + 1; !budget_used && epoch <= result.planned_epochs; ++epoch) {
             const auto t0 = std::chrono::steady_clock::now();
             const LossKind loss_kind = loss_of(epoch);
             if (opt_.lovasz_after > 0 && epoch > 1 && loss_kind != loss_of(epoch - 1))
@@ -344,8 +364,8 @@ public:
             // Wall time per epoch includes validation. Never lengthened: that would raise the rate
             // again. The plan is saved in the checkpoint, so a resumed run keeps it.
             if (cosine && opt_.max_minutes > 0) {
-                const double elapsed = seconds_since(started);
-                const double per_epoch = elapsed / double(epoch - start_epoch);
+                const double elapsed = run_seconds();
+                const double per_epoch = elapsed / double(epochs_before + epoch - start_epoch);
                 const int fit = epoch + int(std::floor((opt_.max_minutes * 60.0 - elapsed) / std::max(per_epoch, 1e-3)));
                 if (epoch == 1 && start_epoch == 0) {
                     result.planned_epochs = std::clamp(fit, 1, opt_.epochs);
@@ -371,7 +391,7 @@ public:
                                          std::to_string(bad_epochs) + " epochs";
                 break;
             }
-            if (opt_.max_minutes > 0 && seconds_since(started) > opt_.max_minutes * 60 && epoch < result.planned_epochs) {
+            if (opt_.max_minutes > 0 && run_seconds() > opt_.max_minutes * 60 && epoch < result.planned_epochs) {
                 char limit[32];
                 std::snprintf(limit, sizeof limit, "%g", opt_.max_minutes);
                 result.stopped_because = std::string("the time limit of ") + limit + " minutes (the planned " +
