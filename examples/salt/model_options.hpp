@@ -3,7 +3,9 @@
 // logits become masks (eval, predict: the post-processing saved with the weights, overridable).
 #pragma once
 
+#include <array>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include "args.hpp"
