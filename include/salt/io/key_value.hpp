@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "salt/io/error.hpp"
+#include "salt/io/lines.hpp"
 
 namespace salt::io {
 
@@ -18,16 +19,8 @@ namespace salt::io {
 // a NUL byte is an IoError naming `source` and the line.
 inline std::map<std::string, std::string> parse_key_value_lines(std::string_view text, const std::string& source) {
     std::map<std::string, std::string> kv;
-    long line_no = 0;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        ++line_no;
-        std::size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.empty()) continue;
+    for_each_line(text, [&](std::string_view line, long line_no) {
+        if (line.empty()) return;
         if (line.find('\0') != std::string_view::npos) throw IoError(source, "a NUL byte (not a text file?)", line_no);
         const std::size_t eq = line.find('=');
         if (eq == std::string_view::npos) throw IoError(source, "expected key=value, found no '='", line_no);
@@ -38,7 +31,7 @@ inline std::map<std::string, std::string> parse_key_value_lines(std::string_view
                 throw IoError(source, "the key '" + std::string(key) + "' contains a space or a control character", line_no);
         if (!kv.emplace(std::string(key), std::string(line.substr(eq + 1))).second)
             throw IoError(source, "the key '" + std::string(key) + "' appears twice", line_no);
-    }
+    });
     return kv;
 }
 

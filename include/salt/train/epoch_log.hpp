@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "salt/io/error.hpp"
+#include "salt/io/lines.hpp"
 #include "salt/io/number.hpp"
 
 namespace salt::train {
@@ -57,20 +58,14 @@ inline std::string epoch_log_csv(const std::vector<EpochRecord>& h) {
 // never continues from curves it misread.
 inline std::vector<EpochRecord> parse_epoch_log(std::string_view text, const std::string& source, int up_to_epoch) {
     std::vector<EpochRecord> h;
-    long line_no = 0;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        ++line_no;
-        std::size_t end = text.find('\n', pos);
-        if (end == std::string_view::npos) end = text.size();
-        std::string_view line = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    long lines = 0;
+    io::for_each_line(text, [&](std::string_view line, long line_no) {
+        lines = line_no;
         if (line_no == 1) {
             if (line != kEpochLogHeader) throw io::IoError(source, "not a salt training log (expected the header '" + std::string(kEpochLogHeader) + "')", 1);
-            continue;
+            return;
         }
-        if (line.empty()) continue;
+        if (line.empty()) return;
         std::vector<std::string_view> f;
         for (std::size_t a = 0;;) {
             const std::size_t c = line.find(',', a);
@@ -91,8 +86,8 @@ inline std::vector<EpochRecord> parse_epoch_log(std::string_view text, const std
             *values[i] = *v;
         }
         if (r.epoch <= up_to_epoch) h.push_back(r);
-    }
-    if (line_no == 0) throw io::IoError(source, "empty (a salt training log starts with a header line)");
+    });
+    if (lines == 0) throw io::IoError(source, "empty (a salt training log starts with a header line)");
     return h;
 }
 
