@@ -50,6 +50,14 @@ std::vector<float> weights_of(const std::filesystem::path& ckpt) {
     return all;
 }
 
+// One epoch of tiny() into `out`: the start of the runs the resume tests continue.
+train::TrainResult train_first_epoch(const data::TgsDataset& ds, const std::filesystem::path& out) {
+    auto opt = tiny(out);
+    opt.epochs = 1;
+    train::Trainer<Model> t(ds, opt);
+    return t.run();
+}
+
 }  // namespace
 
 TEST_CASE("trainer: writes the run directory and the loss falls", "[unit][train]") {
@@ -120,12 +128,7 @@ TEST_CASE("trainer: --max-minutes counts the epochs kept before a resume", "[uni
     to.root = tgs.root;
     const auto ds = data::load_tgs(to);
     const auto out = fresh_dir("budget");
-    {
-        auto opt = tiny(out);
-        opt.epochs = 1;
-        train::Trainer<Model> t(ds, opt);
-        REQUIRE(t.run().history.size() == 1);
-    }
+    REQUIRE(train_first_epoch(ds, out).history.size() == 1);
     // The resume reads the time already trained from log.csv: say epoch 1 took two hours.
     auto h = train::parse_epoch_log(io::read_file_text(out / "log.csv"), "log.csv", 1);
     REQUIRE(h.size() == 1);
@@ -156,12 +159,7 @@ TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good chec
     to.root = tgs.root;
     const auto ds = data::load_tgs(to);
     const auto out = fresh_dir("nan");
-    {
-        auto opt = tiny(out);
-        opt.epochs = 1;
-        train::Trainer<Model> t(ds, opt);
-        t.run();
-    }
+    train_first_epoch(ds, out);
     const auto good = weights_of(out / "last.ckpt");
     const auto log_before = io::read_file_text(out / "log.csv");
     // Resume with an absurd learning rate: the first Adam step moves every weight by ~1e30, the
