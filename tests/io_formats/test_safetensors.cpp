@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "salt/io/safetensors.hpp"
@@ -306,6 +308,59 @@ TEST_CASE("safetensors error: invalid JSON, with the byte offset", "[io][safeten
 
     const auto p8 = bad_file("lone_surrogate", image(R"({"__metadata__":{"k":"\ud83c"}})", 0));
     REQUIRE_THROWS_WITH(SafetensorsFile::read(p8), Contains("invalid JSON") && Contains("surrogate"));
+}
+
+// Resident memory now, and the process's high-water mark, in bytes.
+std::size_t resident_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    std::size_t total_pages = 0, resident_pages = 0;
+    statm >> total_pages >> resident_pages;
+    return resident_pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+std::size_t peak_resident_bytes() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<std::size_t>(u.ru_maxrss) * 1024;  // Linux reports kilobytes
+}
+
+TEST_CASE("safetensors error: a 100 MB header of one JSON array stays within bounded memory",
+          "[io][safetensors][errors]") {
+    // {"a":[0,0,...,0]} just under the 100,000,000-byte header limit: about 50 million values. Parsed
+    // into nodes of ~110 bytes each it would take over 5 GB; the value limit stops it after 2^20.
+    const auto p = scratch_dir() / "array_header.safetensors";
+    const std::uint64_t zeros = 49'999'990;
+    const std::uint64_t n = 7 + 2 * zeros;  // {"a":[ then "0," per zero less the last comma, then ]}
+    REQUIRE(n < 100'000'000);
+    {
+        std::ofstream f(p, std::ios::binary);
+        f.write(reinterpret_cast<const char*>(&n), 8);
+        f << "{\"a\":[";
+        const std::string block = [] {
+            std::string b;
+            for (int i = 0; i < 1'000'000; ++i) b += "0,";
+            return b;
+        }();
+        std::uint64_t left = zeros;
+        while (left > 1'000'000) {
+            f << block;
+            left -= 1'000'000;
+        }
+        for (std::uint64_t i = 0; i + 1 < left; ++i) f << "0,";
+        f << "0]}";
+        REQUIRE(f.good());
+    }
+    REQUIRE(fs::file_size(p) == 8 + n);
+
+    const std::size_t before = resident_bytes();
+    REQUIRE_THROWS_WITH(SafetensorsFile::read(p), Contains(p.string()) && Contains("invalid JSON") &&
+                                                      Contains("more than 1048576 JSON values"));
+    // The reader holds the 100 MB header text and at most 2^20 nodes: a few hundred MB at most (the
+    // sanitizers' allocator keeps freed blocks for a while). Measured from the resident size before the
+    // read, so an earlier, higher peak can only make this check stricter, never vacuous.
+    const std::size_t grew = peak_resident_bytes() - std::min(before, peak_resident_bytes());
+    INFO("peak resident growth while reading: " << grew / 1'000'000 << " MB");
+    CHECK(grew < std::size_t{1} << 30);
+    fs::remove(p);
 }
 
 TEST_CASE("safetensors error: unknown dtype", "[io][safetensors][errors]") {

@@ -180,10 +180,17 @@ public:
         return v;
     }
 
+    // A header of N bytes could otherwise hold N/2 values ("[0,0,...]") of ~110 bytes each: a 100 MB
+    // header would become gigabytes of parse nodes. A safetensors header needs about eight values per
+    // tensor, so this bounds the parsed header at ~120 MB of nodes while leaving room for files with
+    // 100,000 tensors.
+    static constexpr std::size_t kMaxValues = std::size_t{1} << 20;
+
 private:
     static constexpr int kMaxDepth = 64;
     std::string_view s_;
     std::size_t pos_ = 0;
+    std::size_t values_ = 0;
 
     [[noreturn]] void fail(std::string what) const { throw JsonSyntaxError{pos_, std::move(what)}; }
     [[noreturn]] void fail_at(std::size_t at, std::string what) const { throw JsonSyntaxError{at, std::move(what)}; }
@@ -207,6 +214,9 @@ private:
 
     JsonValue parse_value(int depth) {
         if (pos_ >= s_.size()) fail("unexpected end of the JSON text (expected a value)");
+        if (++values_ > kMaxValues)
+            fail("more than " + std::to_string(kMaxValues) +
+                 " JSON values (salt's limit, which bounds the memory a header can take)");
         JsonValue v;
         v.offset = pos_;
         const char c = s_[pos_];
