@@ -6,8 +6,12 @@ file(STRINGS "${SOURCE}" expect_lines REGEX "^// EXPECT: ")
 if(NOT expect_lines)
   message(FATAL_ERROR "${SOURCE} has no '// EXPECT:' line")
 endif()
+set(extra_includes "")
+if(EIGEN_INCLUDE)
+  list(APPEND extra_includes -I "${EIGEN_INCLUDE}")
+endif()
 execute_process(
-  COMMAND "${CXX}" -std=c++20 -fsyntax-only -I "${INCLUDE}" ${EXTRA_INCLUDES} "${SOURCE}"
+  COMMAND "${CXX}" -std=c++20 -fsyntax-only -I "${INCLUDE}" ${extra_includes} "${SOURCE}"
   RESULT_VARIABLE result OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(result EQUAL 0)
   message(FATAL_ERROR "${SOURCE} compiled, but it must fail with: ${expect_lines}")
