@@ -6,10 +6,10 @@ SALT_BUILD="${SALT_BUILD:-$SALT_ROOT/build}"
 SALT_JOBS="${SALT_JOBS:-2}"
 
 # The toolchain and libraries salt builds with; all from Debian's archive.
-SALT_BUILD_PACKAGES=(cmake make g++ libeigen3-dev xtensor-dev libxsimd-dev catch2 libbenchmark-dev libstb-dev)
+SALT_BUILD_PACKAGES=(cmake make g++ libeigen3-dev xtensor-dev libxsimd-dev catch2 libbenchmark-dev libstb-dev libsegyio-dev)
 # What the tests compare against: PyTorch/torchvision (parity), OpenCV (resize parity), numpy; clang
 # with libFuzzer and the sanitizers for the fuzz harnesses (tests/fuzz).
-SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv clang libclang-rt-14-dev)
+SALT_TEST_PACKAGES=(python3 python3-numpy python3-torch python3-torchvision python3-opencv clang libclang-rt-14-dev python3-segyio)
 
 # The tests the sanitizer stage of a plain scripts/test (and so CI) runs; each is its own target.
 SALT_SANITIZE_CI_TESTS=(test_png test_png_linkage test_csv_rle test_number test_io_safetensors test_io_npy

@@ -251,15 +251,15 @@ inline std::vector<SynthSample> synth_samples(const SynthOptions& o) {
     return out;
 }
 
-// Writes the TGS layout to `out` (which must not exist, or be an empty directory).
-inline void write_synth_dataset(const std::filesystem::path& out, const SynthOptions& o) {
+// Writes image/mask pairs in the TGS layout (train/images, train/masks, train.csv, depths.csv) to
+// `out`, which must not exist or be an empty directory; all or nothing (a temporary directory renamed).
+inline void write_tgs_dataset(const std::filesystem::path& out, const std::vector<SynthSample>& samples) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (fs::exists(out, ec)) {
         if (!fs::is_directory(out, ec)) throw io::IoError(out.string(), "exists and is not a directory");
         if (!fs::is_empty(out, ec)) throw io::IoError(out.string(), "exists and is not empty; refusing to overwrite");
     }
-    const auto samples = synth_samples(o);
     const fs::path tmp = io::temp_path_for(out.has_filename() ? out : out.parent_path());
     try {
         fs::create_directories(tmp / "train" / "images");
@@ -302,6 +302,11 @@ inline void write_synth_dataset(const std::filesystem::path& out, const SynthOpt
         fs::remove_all(tmp, ec);
         throw;
     }
+}
+
+// Writes the synthetic data set of `o` in the TGS layout (write_tgs_dataset).
+inline void write_synth_dataset(const std::filesystem::path& out, const SynthOptions& o) {
+    write_tgs_dataset(out, synth_samples(o));
 }
 
 }  // namespace salt::data
