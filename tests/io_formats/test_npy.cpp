@@ -142,6 +142,42 @@ TEST_CASE("npy: round trips and header layout", "[io][npy]") {
         CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
 }
 
+TEST_CASE("npy: the streaming writer: piece by piece, byte-identical to write_npy, all or nothing", "[io][npy]") {
+    const std::vector<std::int64_t> shape{3, 2, 5};
+    std::vector<float> v(30);
+    for (int k = 0; k < 30; ++k) v[std::size_t(k)] = float(k) * 0.25f - 3.0f;
+    const auto whole = scratch_dir() / "whole.npy", streamed = scratch_dir() / "streamed.npy";
+    salt::io::write_npy(whole, shape, std::span<const float>(v));
+    {
+        salt::io::NpyStreamWriter w(streamed, shape);
+        for (int piece = 0; piece < 6; ++piece) {
+            CHECK_FALSE(fs::exists(streamed));  // nothing under the final name before commit
+            w.append(std::span<const float>(v.data() + piece * 5, 5));
+        }
+        w.commit();
+    }
+    CHECK(read_raw(streamed) == read_raw(whole));
+
+    // Too many values, too few at commit, or no commit at all: an error and no file, no temporary.
+    const auto bad = scratch_dir() / "bad.npy";
+    {
+        salt::io::NpyStreamWriter w(bad, shape);
+        w.append(std::span<const float>(v.data(), 25));
+        REQUIRE_THROWS_WITH(w.append(std::span<const float>(v.data(), 6)),
+                            Contains("bad.npy") && Contains("more values appended than the shape holds (30)"));
+        REQUIRE_THROWS_WITH(w.commit(), Contains("bad.npy") && Contains("only 25 of 30 values were written"));
+    }
+    {
+        salt::io::NpyStreamWriter w(bad, shape);
+        w.append(std::span<const float>(v.data(), 30));
+    }  // destroyed uncommitted
+    CHECK_FALSE(fs::exists(bad));
+    for (const auto& e : fs::directory_iterator(scratch_dir()))
+        CHECK(e.path().filename().string().find(".tmp") == std::string::npos);
+    REQUIRE_THROWS_WITH(salt::io::NpyStreamWriter(scratch_dir() / "no_such_dir" / "x.npy", shape),
+                        Contains("x.npy") && Contains("cannot create the temporary file"));
+}
+
 TEST_CASE("npy: C++-written files load in numpy", "[io][npy]") {
     if (std::system((salt::test::python() + " -c 'import numpy' > /dev/null 2>&1").c_str()) != 0) {
         salt::test::skip_or_fail(salt::test::python() + " with numpy is not available");

@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -331,18 +332,19 @@ inline std::vector<std::int64_t> NpyArray::to_int64() const {
 
 // The .npy image of an array: version 1.0 when the header fits in 65535 bytes, else 2.0; the header
 // is padded so the data starts at a multiple of 64, as NumPy writes it.
-inline std::vector<std::byte> serialize_npy(NpyDType dtype, std::span<const std::int64_t> shape,
-                                            std::span<const std::byte> data) {
+namespace npy_detail {
+inline std::uint64_t element_count(std::span<const std::int64_t> shape) {
     std::uint64_t numel = 1;
     for (const auto d : shape) {
-        if (d < 0) throw npy_detail::error("<writer>", "negative extent in shape " + npy_detail::shape_text(shape));
+        if (d < 0) throw error("<writer>", "negative extent in shape " + shape_text(shape));
         numel *= std::uint64_t(d);
     }
-    if (numel * npy_dtype_size(dtype) != data.size())
-        throw npy_detail::error("<writer>", "shape " + npy_detail::shape_text(shape) + " of '" +
-                                                std::string(npy_descr(dtype)) + "' needs " +
-                                                std::to_string(numel * npy_dtype_size(dtype)) + " bytes, got " +
-                                                std::to_string(data.size()));
+    return numel;
+}
+}  // namespace npy_detail
+
+// The magic, version, length and padded header dict of an array: the bytes before its data.
+inline std::vector<std::byte> npy_header(NpyDType dtype, std::span<const std::int64_t> shape) {
     std::string h = "{'descr': '" + std::string(npy_descr(dtype)) + "', 'fortran_order': False, 'shape': " +
                     npy_detail::shape_text(shape) + ", }";
     std::size_t preamble = 10;
@@ -356,7 +358,7 @@ inline std::vector<std::byte> serialize_npy(NpyDType dtype, std::span<const std:
         preamble = 12;
         full = pad();
     }
-    std::vector<std::byte> out(preamble + full.size() + data.size());
+    std::vector<std::byte> out(preamble + full.size());
     auto* b = reinterpret_cast<unsigned char*>(out.data());
     std::memcpy(b, "\x93NUMPY", 6);
     b[6] = preamble == 10 ? 1 : 2;
@@ -369,9 +371,72 @@ inline std::vector<std::byte> serialize_npy(NpyDType dtype, std::span<const std:
         b[11] = (len >> 24) & 0xFF;
     }
     std::memcpy(b + preamble, full.data(), full.size());
-    if (!data.empty()) std::memcpy(b + preamble + full.size(), data.data(), data.size());
     return out;
 }
+
+inline std::vector<std::byte> serialize_npy(NpyDType dtype, std::span<const std::int64_t> shape,
+                                            std::span<const std::byte> data) {
+    const std::uint64_t numel = npy_detail::element_count(shape);
+    if (numel * npy_dtype_size(dtype) != data.size())
+        throw npy_detail::error("<writer>", "shape " + npy_detail::shape_text(shape) + " of '" +
+                                                std::string(npy_descr(dtype)) + "' needs " +
+                                                std::to_string(numel * npy_dtype_size(dtype)) + " bytes, got " +
+                                                std::to_string(data.size()));
+    auto out = npy_header(dtype, shape);
+    out.insert(out.end(), data.begin(), data.end());
+    return out;
+}
+
+// A float32 array too large to hold in memory, written in C order piece by piece into a temporary
+// file beside `path`, which commit() checks (every element written), syncs and renames into place.
+// Destroyed uncommitted (an error, an exception), it removes the temporary file: never a half array.
+class NpyStreamWriter {
+public:
+    NpyStreamWriter(std::filesystem::path path, std::span<const std::int64_t> shape)
+        : path_(std::move(path)), temp_(temp_path_for(path_)), numel_(npy_detail::element_count(shape)) {
+        f_ = std::fopen(temp_.c_str(), "wb");
+        if (!f_) throw npy_detail::error(path_.string(), "cannot create the temporary file " + temp_.string() + ": " + std::strerror(errno));
+        const auto h = npy_header(NpyDType::F32, shape);
+        put(h.data(), h.size());
+    }
+    ~NpyStreamWriter() {
+        if (f_) std::fclose(f_);
+        if (!committed_) ::unlink(temp_.c_str());
+    }
+    NpyStreamWriter(const NpyStreamWriter&) = delete;
+    NpyStreamWriter& operator=(const NpyStreamWriter&) = delete;
+
+    void append(std::span<const float> values) {
+        if (written_ + values.size() > numel_)
+            throw npy_detail::error(path_.string(), "more values appended than the shape holds (" + std::to_string(numel_) + ")");
+        static_assert(std::endian::native == std::endian::little, "the .npy writer stores '<f4' as the machine's bytes");
+        put(values.data(), values.size() * sizeof(float));
+        written_ += values.size();
+    }
+    void commit() {
+        if (written_ != numel_)
+            throw npy_detail::error(path_.string(), "only " + std::to_string(written_) + " of " + std::to_string(numel_) +
+                                                        " values were written");
+        const bool ok = std::fflush(f_) == 0 && ::fsync(::fileno(f_)) == 0;
+        const int err = errno;
+        std::fclose(f_);
+        f_ = nullptr;
+        if (!ok) throw npy_detail::error(path_.string(), "writing " + temp_.string() + " failed: " + std::strerror(err));
+        if (::rename(temp_.c_str(), path_.c_str()) != 0)
+            throw npy_detail::error(path_.string(), std::string("cannot rename the finished temporary file into place: ") + std::strerror(errno));
+        committed_ = true;
+    }
+
+private:
+    void put(const void* p, std::size_t n) {
+        if (n && std::fwrite(p, 1, n, f_) != n)
+            throw npy_detail::error(path_.string(), "writing " + temp_.string() + " failed (disk full?): " + std::strerror(errno));
+    }
+    std::filesystem::path path_, temp_;
+    std::uint64_t numel_ = 0, written_ = 0;
+    std::FILE* f_ = nullptr;
+    bool committed_ = false;
+};
 
 inline void write_npy(const std::filesystem::path& path, NpyDType dtype, std::span<const std::int64_t> shape,
                       std::span<const std::byte> data) {
