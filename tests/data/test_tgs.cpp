@@ -116,6 +116,16 @@ TEST_CASE("each bad input gives its documented error", "[tgs][errors]") {
         fs::resize_file(p, fs::file_size(p) / 2);
         CHECK_THAT(error_of([&] { load_tgs(o); }), Catch::Contains(id0 + ".png") && Catch::Contains("cannot decode PNG"));
     }
+    SECTION("amplitudes.txt: read when present, a bad value named") {
+        CHECK(ds.amplitude_clip_percentile < 0);  // Kaggle's layout has none
+        std::ofstream(t.root / "amplitudes.txt") << "clip_percentile=0.5\n";
+        CHECK(load_tgs(o).amplitude_clip_percentile == 0.5);
+        std::ofstream(t.root / "amplitudes.txt") << "clip_percentile=60\n";
+        CHECK_THAT(error_of([&] { load_tgs(o); }),
+                   Catch::Contains("amplitudes.txt") && Catch::Contains("'clip_percentile' must be a number in [0, 50), got '60'"));
+        std::ofstream(t.root / "amplitudes.txt") << "clip=1\n";
+        CHECK_THAT(error_of([&] { load_tgs(o); }), Catch::Contains("amplitudes.txt") && Catch::Contains("got '(missing)'"));
+    }
     SECTION("missing mask file") {
         fs::remove(t.root / "train" / "masks" / (id1 + ".png"));
         CHECK_THAT(error_of([&] { load_tgs(o); }), Catch::Contains(id1 + ".png") && Catch::Contains("cannot open"));

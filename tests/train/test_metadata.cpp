@@ -47,6 +47,20 @@ TEST_CASE("preprocessing metadata: bad values name the key and the file", "[unit
         CHECK_THROWS_WITH(data::Preprocess::from_metadata(m, "w.safetensors"),
                           Catch::Contains("w.safetensors") && Catch::Contains(key) && Catch::Contains("'" + value + "'"));
     }
+    // The amplitude clipping of images made from seismic: absent unless recorded, then read back.
+    CHECK(good.metadata().count("salt.pre.amplitude_clip_percentile") == 0);
+    CHECK(back.amplitude_clip_percentile < 0);
+    data::Preprocess seismic = good;
+    seismic.amplitude_clip_percentile = 2.5;
+    CHECK(seismic.metadata().at("salt.pre.amplitude_clip_percentile") == "2.5");
+    CHECK(data::Preprocess::from_metadata(seismic.metadata(), "w.safetensors").amplitude_clip_percentile == 2.5);
+    for (const std::string bad : {"50", "-1", "one"}) {
+        auto m = seismic.metadata();
+        m["salt.pre.amplitude_clip_percentile"] = bad;
+        CHECK_THROWS_WITH(data::Preprocess::from_metadata(m, "w.safetensors"),
+                          Catch::Contains("w.safetensors") && Catch::Contains("salt.pre.amplitude_clip_percentile") &&
+                              Catch::Contains("'" + bad + "'"));
+    }
 }
 
 // salt/train/epoch_log.hpp: RUN/log.csv written with to_chars and read back with from_chars.

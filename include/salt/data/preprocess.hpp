@@ -30,6 +30,8 @@ struct Preprocess {
     Fit fit = Fit::pad;                     // how an image of another size is brought to `size`
     bool depth_channel = false;             // a second input plane holding the normalised depth
     Normalisation norm{};                   // of [0, 1] pixel values and of depth
+    double amplitude_clip_percentile = -1;  // how the training images were made from seismic amplitudes
+                                            // (TgsDataset::amplitude_clip_percentile); < 0: not recorded
 
     std::map<std::string, std::string> metadata() const {
         auto f = [](double v) {
@@ -37,13 +39,15 @@ struct Preprocess {
             std::snprintf(b, sizeof b, "%.9g", v);
             return std::string(b);
         };
-        return {{"salt.pre.size", std::to_string(size)},
-                {"salt.pre.fit", fit == Fit::pad ? "pad" : "resize"},
-                {"salt.pre.depth_channel", depth_channel ? "1" : "0"},
-                {"salt.pre.mean", f(norm.mean)},
-                {"salt.pre.std", f(norm.std)},
-                {"salt.pre.depth_mean", f(norm.depth_mean)},
-                {"salt.pre.depth_std", f(norm.depth_std)}};
+        std::map<std::string, std::string> m = {{"salt.pre.size", std::to_string(size)},
+                                                {"salt.pre.fit", fit == Fit::pad ? "pad" : "resize"},
+                                                {"salt.pre.depth_channel", depth_channel ? "1" : "0"},
+                                                {"salt.pre.mean", f(norm.mean)},
+                                                {"salt.pre.std", f(norm.std)},
+                                                {"salt.pre.depth_mean", f(norm.depth_mean)},
+                                                {"salt.pre.depth_std", f(norm.depth_std)}};
+        if (amplitude_clip_percentile >= 0) m["salt.pre.amplitude_clip_percentile"] = f(amplitude_clip_percentile);
+        return m;
     }
 
     // From weights metadata; `source` names the file in errors.
@@ -80,6 +84,12 @@ struct Preprocess {
         p.norm.depth_mean = real("salt.pre.depth_mean");
         p.norm.depth_std = real("salt.pre.depth_std");
         if (!(p.norm.std > 0)) throw std::invalid_argument(source + ": metadata 'salt.pre.std' must be > 0, got '" + get("salt.pre.std") + "'");
+        if (m.count("salt.pre.amplitude_clip_percentile")) {  // optional: only data made from amplitudes has it
+            p.amplitude_clip_percentile = real("salt.pre.amplitude_clip_percentile");
+            if (!(p.amplitude_clip_percentile >= 0 && p.amplitude_clip_percentile < 50))
+                throw std::invalid_argument(source + ": metadata 'salt.pre.amplitude_clip_percentile' must be in [0, 50), got '" +
+                                            get("salt.pre.amplitude_clip_percentile") + "'");
+        }
         return p;
     }
 

@@ -4,6 +4,10 @@
 //   <root>/train/masks/<id>.png    101x101 mask: 0 = no salt, 255 (8-bit) or 65535 (16-bit) = salt
 //   <root>/train.csv               id,rle_mask   (Kaggle RLE, empty = no salt)
 //   <root>/depths.csv              id,z          (z may be empty = missing)
+//   <root>/amplitudes.txt          optional, written by `salt synth --segy`: how the images were made
+//                                  from seismic amplitudes (clip_percentile=P: clipped at the P and
+//                                  100-P percentiles, then mapped to 0..255). Training records it in
+//                                  the weights, and `salt segy` prepares volumes the same way.
 //
 // load_tgs(options) reads every sample into memory (decoding in parallel with OpenMP). The ids are the
 // rows of train.csv when it exists, otherwise the PNG files in train/images (sorted). Masks come from
@@ -18,6 +22,7 @@
 //   bad RLE                "<root>/train.csv:<line>: bad RLE: ..."
 //   missing depth          "<root>/depths.csv: no depth for id '<id>'" (only when depths are required)
 //   truncated PNG          "<file>: cannot decode PNG (truncated or corrupt): ..."
+//   bad amplitudes.txt     "<root>/amplitudes.txt: 'clip_percentile' must be a number in [0, 50), got 'x'"
 #pragma once
 
 #include <algorithm>
@@ -39,7 +44,10 @@
 
 #include "salt/io/csv.hpp"
 #include "salt/io/error.hpp"
+#include "salt/io/file.hpp"
 #include "salt/io/image.hpp"
+#include "salt/io/key_value.hpp"
+#include "salt/io/number.hpp"
 #include "salt/io/png.hpp"
 #include "salt/io/rle.hpp"
 
@@ -77,6 +85,7 @@ struct TgsSample {
 struct TgsDataset {
     std::filesystem::path root;
     int size = 101;
+    double amplitude_clip_percentile = -1;  // from amplitudes.txt; < 0: not recorded (Kaggle's TGS files)
     std::vector<TgsSample> samples;
 
     std::size_t index_of(const std::string& id) const {
@@ -198,6 +207,17 @@ inline TgsDataset load_tgs(const TgsOptions& opt) {
     if (src == MaskSource::automatic) src = fs::is_directory(masks_dir) ? MaskSource::png : MaskSource::rle;
     if (src == MaskSource::png) detail::check_readable_dir(masks_dir);
     if (src == MaskSource::rle && !have_csv) throw io::IoError(train_csv.string(), "cannot open: masks from RLE need train.csv");
+
+    const fs::path amplitudes_txt = opt.root / "amplitudes.txt";
+    if (fs::exists(amplitudes_txt)) {
+        const auto kv = io::parse_key_value_lines(io::read_file_text(amplitudes_txt), amplitudes_txt.string());
+        const auto it = kv.find("clip_percentile");
+        const auto p = it == kv.end() ? std::nullopt : io::to_real(it->second);
+        if (!p || !(*p >= 0 && *p < 50))
+            throw io::IoError(amplitudes_txt.string(), "'clip_percentile' must be a number in [0, 50), got '" +
+                                                           (it == kv.end() ? std::string("(missing)") : it->second) + "'");
+        ds.amplitude_clip_percentile = *p;
+    }
 
     std::unordered_map<std::string, float> depths;
     if (fs::exists(depths_csv)) depths = read_depths(depths_csv);

@@ -155,6 +155,7 @@ public:
         pre_.depth_channel = In.c == 2;
         if (In.c != 1 && In.c != 2) throw std::invalid_argument("Trainer: the model must take 1 channel (image) or 2 (image, depth)");
         if (ds_.size > In.h) pre_.fit = data::Fit::resize;
+        pre_.amplitude_clip_percentile = ds_.amplitude_clip_percentile;
     }
 
     const data::Preprocess& preprocess() const { return pre_; }
