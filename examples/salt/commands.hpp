@@ -37,5 +37,7 @@ Args predict_args();
 int cmd_predict(int argc, char** argv);
 Args bench_args();
 int cmd_bench(int argc, char** argv);
+Args segy_args();  // built with segyio only (SALT_CLI_SEGY)
+int cmd_segy(int argc, char** argv);
 
 }  // namespace salt::cli

@@ -139,6 +139,12 @@ TEST_CASE("segy: volumes salt cannot tile are refused with one clear error", "[s
     REQUIRE_THROWS_WITH(io::SegyReader(ps), Contains("irregular or unsorted geometry at trace 5") &&
                                                 Contains("inline 101, crossline 202"));
 
+    // The same position twice (two offsets): pre-stack.
+    auto gather = b;
+    for (int k = 0; k < 240; ++k) gather[t6 + std::size_t(k)] = gather[t5 + std::size_t(k)];
+    const auto pg = write_bytes("gather.sgy", gather);
+    REQUIRE_THROWS_WITH(io::SegyReader(pg), Contains("pre-stack data: traces 5 and 6"));
+
     const auto line = write_small("line2d.sgy", 1, 6, 5);
     REQUIRE_THROWS_WITH(io::SegyReader(line), Contains("a 2D line (one inline, 6 traces)"));
     const auto xline = write_small("xline2d.sgy", 6, 1, 5);

@@ -251,6 +251,13 @@ private:
                                         " (salt reads volumes whose traces all have one length)");
         }
         if (traces_ == 1) throw IoError(file, "one trace, not a 3D volume");
+        // Several traces at one position are a pre-stack gather (offsets), not a post-stack volume.
+        for (int t = 0; t + 1 < traces_; ++t)
+            if (ilxl[std::size_t(t)] == ilxl[std::size_t(t) + 1])
+                throw IoError(file, "pre-stack data: traces " + std::to_string(t) + " and " + std::to_string(t + 1) +
+                                        " are both at inline " + std::to_string(ilxl[std::size_t(t)].first) + ", crossline " +
+                                        std::to_string(ilxl[std::size_t(t)].second) +
+                                        " (several offsets); salt segy reads post-stack volumes, one trace per position");
         // The faster-changing key: inline-sorted files keep the inline of trace 0 for a whole line.
         const bool inline_sorted = ilxl[0].first == ilxl[1].first;
         geo_.inline_sorted = inline_sorted;
@@ -380,6 +387,8 @@ public:
         check(segy_to_native(SEGY_IEEE_FLOAT_4_BYTE, samples_, buffer_.data()), "converting samples");
         std::memcpy(out, buffer_.data(), std::size_t(samples_) * 4);
     }
+    // Hands what was written to the operating system (it survives the process being killed).
+    void flush() { check(segy_flush(fp_.get(), false), "flushing"); }
     // Flushes, closes and renames the temporary file to the destination.
     void commit() {
         check(segy_flush(fp_.get(), false), "flushing");
