@@ -340,7 +340,8 @@ int cmd_segy(int argc, char** argv) {
             for (const auto& [key, value] : progress) text += key + "=" + value + "\n";
             io::write_file_atomic(progress_file, text);
             sections_done_now += s1 - s0;
-            traces_done_now += double(s1 - s0) * traces;
+            // Counted once per trace of the volume: a "both" run predicts every trace twice.
+            traces_done_now += double(s1 - s0) * traces / double(passes.size());
             if (!quiet) {
                 const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - pass_start).count();
                 const double rate = (s1 - first_this_run) / std::max(secs, 1e-9);
