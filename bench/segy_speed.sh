@@ -24,10 +24,8 @@ for axis in inline both; do
         line=$("$salt" segy --weights "$work/run/best.safetensors" --in "$work/vol$n/volume.sgy" --out "$work/out.sgy" \
             --axis "$axis" --"$tta" --quiet "$@")
         # salt segy: wrote OUT (...): P% of samples above T; S s, N sections (R sections/s, T traces/s)
-        secs=$(sed -E 's/.*; ([0-9.]+) s, ([0-9]+) sections \(([0-9.]+) sections\/s, ([0-9]+) traces\/s\).*/\1/' <<< "$line")
-        sections=$(sed -E 's/.*; ([0-9.]+) s, ([0-9]+) sections \(([0-9.]+) sections\/s, ([0-9]+) traces\/s\).*/\2/' <<< "$line")
-        rate=$(sed -E 's/.*; ([0-9.]+) s, ([0-9]+) sections \(([0-9.]+) sections\/s, ([0-9]+) traces\/s\).*/\3/' <<< "$line")
-        traces=$(sed -E 's/.*; ([0-9.]+) s, ([0-9]+) sections \(([0-9.]+) sections\/s, ([0-9]+) traces\/s\).*/\4/' <<< "$line")
+        read -r secs sections rate traces < <(sed -E \
+            's/.*; ([0-9.]+) s, ([0-9]+) sections \(([0-9.]+) sections\/s, ([0-9]+) traces\/s\).*/\1 \2 \3 \4/' <<< "$line")
         echo "| $axis | ${tta/no-tta/no} | $sections | $secs | $rate | $traces |"
         rm -f "$work/out.sgy"
     done
