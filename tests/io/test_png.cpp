@@ -2,6 +2,7 @@
 // and the errors for missing, non-PNG and truncated files.
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -179,6 +180,30 @@ TEST_CASE("PNG headers that claim more than the file holds are refused before de
         CHECK_THROWS_WITH(decode_png(bad, "x.png"), Catch::Contains("16000x16000") && Catch::Contains("larger than salt decodes"));
         CHECK_THROWS_WITH(decode_png16(bad, "x.png"), Catch::Contains("larger than salt decodes"));
     }
+}
+
+// Found by tests/fuzz/fuzz_png.cpp under UndefinedBehaviorSanitizer: an empty first IDAT chunk made
+// stb call memcpy(NULL, src, 0). Empty IDAT chunks are legal and carry nothing: salt drops them
+// before decoding (under the sanitizer build this test fails if stb ever sees one again).
+TEST_CASE("empty IDAT chunks decode as if absent", "[png][errors]") {
+    std::vector<unsigned char> empty_idat;
+    detail::put_chunk(empty_idat, "IDAT", nullptr, 0);
+    REQUIRE(empty_idat.size() == 12);
+    auto with_empty_idats = [&](std::vector<unsigned char> png) {
+        // stb_image_write and salt's 16-bit encoder write IHDR (at 8, 25 bytes), then the IDAT at 33.
+        REQUIRE(std::memcmp(png.data() + 37, "IDAT", 4) == 0);
+        png.insert(png.begin() + 33, empty_idat.begin(), empty_idat.end());  // first IDAT empty
+        png.insert(png.begin() + 33, empty_idat.begin(), empty_idat.end());  // and two of them
+        return png;
+    };
+    const auto img8 = pattern<std::uint8_t>(29, 17, 3, 131);
+    const auto png8 = with_empty_idats(encode_png(img8));
+    CHECK(decode_png(png8, "x.png") == img8);
+    const auto img16 = pattern<std::uint16_t>(13, 11, 1, 4099);
+    CHECK(decode_png16(with_empty_idats(encode_png(img16)), "x.png") == img16);
+    // The fuzzer's input: an Apple CgBI chunk swallowing the data, then only an empty IDAT, no IEND.
+    const auto fuzzed = salt::io::read_file_bytes(salt::test::source_dir() / "tests/fuzz/seeds/png/ub-empty-first-idat.png");
+    CHECK_THROWS_WITH(decode_png(fuzzed, "ub.png"), Catch::Contains("ub.png") && Catch::Contains("cannot decode PNG"));
 }
 
 TEST_CASE("the real TGS images and masks decode as documented", "[png][data]") {

@@ -56,7 +56,9 @@ inline void check_png_signature(const std::vector<unsigned char>& bytes, const s
 // Every chunk's declared length must fit in the bytes that follow it, up to IEND: stb grows its
 // IDAT buffer to a declared length before reading the data, so a chunk header claiming 2 GB in a
 // 60-byte file would allocate 2 GB (found by tests/fuzz/fuzz_png.cpp). Checked before decoding.
-inline void check_png_chunks(const std::vector<unsigned char>& bytes, const std::string& name) {
+// Returns the offsets of the empty IDAT chunks (see without_chunks).
+inline std::vector<std::size_t> check_png_chunks(const std::vector<unsigned char>& bytes, const std::string& name) {
+    std::vector<std::size_t> empty_idat;
     std::size_t at = 8;
     while (at + 8 <= bytes.size()) {
         const std::uint64_t length = (std::uint64_t(bytes[at]) << 24) | (std::uint64_t(bytes[at + 1]) << 16) |
@@ -66,10 +68,29 @@ inline void check_png_chunks(const std::vector<unsigned char>& bytes, const std:
             throw IoError(name, "cannot decode PNG (truncated or corrupt): a chunk at byte " + std::to_string(at) + " declares " +
                                     std::to_string(length) + " bytes, only " + std::to_string(bytes.size() - at) +
                                     " remain in the file");
-        if (iend) return;
+        if (iend) break;
+        if (length == 0 && std::memcmp(bytes.data() + at + 4, "IDAT", 4) == 0) empty_idat.push_back(at);
         at += 12 + std::size_t(length);
     }
     // No IEND: stb reports truncation itself; nothing declared more than the file holds.
+    return empty_idat;
+}
+
+// The bytes without the zero-length chunks at `offsets` (12 bytes each: length, type, CRC).
+// An empty IDAT is legal (the zlib stream may be split anywhere) and carries nothing, but as the
+// first IDAT it makes stb call memcpy(NULL, src, 0), which is undefined behaviour (found by
+// tests/fuzz/fuzz_png.cpp; tests/fuzz/seeds/png/ub-empty-first-idat.png). So such chunks are
+// dropped before decoding; the pixels are the same.
+inline std::vector<unsigned char> without_chunks(const std::vector<unsigned char>& bytes, const std::vector<std::size_t>& offsets) {
+    std::vector<unsigned char> out;
+    out.reserve(bytes.size());
+    std::size_t from = 0;
+    for (std::size_t at : offsets) {
+        out.insert(out.end(), bytes.begin() + std::ptrdiff_t(from), bytes.begin() + std::ptrdiff_t(at));
+        from = at + 12;
+    }
+    out.insert(out.end(), bytes.begin() + std::ptrdiff_t(from), bytes.end());
+    return out;
 }
 
 inline std::string stb_reason() {
@@ -100,7 +121,8 @@ template <class T>
 Image<T> decode_png(const std::vector<unsigned char>& bytes, const std::string& name, int desired) {
     static_assert(sizeof(T) == 1 || sizeof(T) == 2);
     check_png_signature(bytes, name);
-    check_png_chunks(bytes, name);
+    const auto empty_idat = check_png_chunks(bytes, name);
+    if (!empty_idat.empty()) return decode_png<T>(without_chunks(bytes, empty_idat), name, desired);
     int w = 0, h = 0, n = 0;
     // The header's size is checked before anything is decoded: a few bytes claiming a 50000x50000
     // image must not make the decoder allocate gigabytes (found by tests/fuzz/fuzz_png.cpp).
