@@ -7,7 +7,8 @@
 // backend's ops and memory, and each of its run overloads times the call and forwards it to the
 // simd backend's. The layers are untouched, so the profile times exactly the code the simd model
 // runs, plus one clock read per op. Convolutions are keyed by geometry and pass, with GFLOP/s of the work done (live taps only)
-// and % of the FMA limit (117 GFLOP/s per core in use, see bench_common.hpp); the other ops by kind
+// and % of the vector units' limit for the threads in use, measured at start-up (fp32 FMA, or
+// VDPBF16PS with --bf16; salt/backend/simd/peak.hpp); the other ops by kind
 // and shape.
 #include <omp.h>
 
@@ -23,6 +24,7 @@
 
 #include <time.h>
 
+#include "salt/backend/simd/peak.hpp"
 #include "salt/backend/simd/simd.hpp"
 #include "salt/models/deeplabv3.hpp"
 #include "salt/train/loss.hpp"
@@ -45,8 +47,12 @@ inline std::string shape_str(salt::Shape s) {
 // --clock=cpu: the calling thread's CPU time instead of wall time. With OMP_NUM_THREADS=1 every op
 // runs on that thread, so this is the op's work, unaffected by other processes taking the cores
 // (a profile that stays meaningful on a loaded machine; the shares, not the absolute times).
-// The FMA units' limit of the cores in use (bench_common.hpp): 117 GFLOP/s per core, 2 cores.
-inline double peak() { return 117.0 * std::min(2, omp_get_max_threads()); }
+// The vector units' limit for the threads in use, measured in main() before profiling.
+inline double& peak_value() {
+    static double p = 0;
+    return p;
+}
+inline double peak() { return peak_value(); }
 inline bool& use_cpu_clock() {
     static bool cpu = false;
     return cpu;
@@ -241,7 +247,7 @@ void profile(int batch, bool train, int steps) {
                     v.second > 0 ? v.second / v.first * 1e-9 : 0.0, v.second > 0 ? v.second / v.first * 1e-9 * 100 / salt_prof::peak() : 0.0);
     std::printf("%-22s %10.2f %6.1f%%\n", "(not in an op)", (wall_sum / steps - total) * 1e3,
                 100 * (1 - total / (wall_sum / steps)));
-    std::printf("all convs: %.2f GFLOP/step at %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s FMA limit)\n",
+    std::printf("all convs: %.2f GFLOP/step at %.1f GFLOP/s (%.1f%% of the %.0f GFLOP/s measured limit)\n",
                 conv_flops * 1e-9, conv_flops / conv_time * 1e-9, conv_flops / conv_time * 1e-9 * 100 / salt_prof::peak(), salt_prof::peak());
     // Per op and shape, slowest first.
     std::vector<std::pair<std::string, salt_prof::Entry>> rows(salt_prof::table().begin(), salt_prof::table().end());
@@ -280,6 +286,15 @@ int main(int argc, char** argv) {
     std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend (%s GEMMs), %d OpenMP threads, %s time\n",
                 g_bf16 ? "bf16" : "fp32", omp_get_max_threads(),
                 salt_prof::use_cpu_clock() ? "thread CPU" : "wall");
+    if (g_bf16 && !salt::backend::simd::kHaveBf16Gemm) {
+        std::fprintf(stderr, "salt-profile: --bf16 needs a build with AVX512_BF16\n");
+        return 2;
+    }
+    const auto limit = salt::backend::simd::measure_peak(omp_get_max_threads());
+    salt_prof::peak_value() = g_bf16 ? limit.bf16_gflops : limit.fp32_gflops;
+    std::printf("peak, measured now on %d threads (%s): fp32 FMA %.1f GFLOP/s, bf16 VDPBF16PS %.1f GFLOP/s; "
+                "%%peak below is of the %s figure\n",
+                limit.threads, limit.vector_isa.c_str(), limit.fp32_gflops, limit.bf16_gflops, g_bf16 ? "bf16" : "fp32");
     if (mode == "infer" || mode == "all") {
         if (batch) profile(batch, false, steps);
         else profile(1, false, steps), profile(8, false, steps);

@@ -5,10 +5,12 @@
 #include <omp.h>
 
 #include <cstdio>
+#include <string>
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
 #include "run_options.hpp"
+#include "salt/backend/simd/peak.hpp"
 
 namespace salt::cli {
 
@@ -29,6 +31,15 @@ int cmd_bench(int argc, char** argv) {
     check_device(ro);
     std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %s, %s, median of %d runs after one warm-up\n",
                  device_summary(ro).c_str(), ro.bf16 ? "bf16 GEMMs" : ro.tf32 ? "TF32 convolutions" : "fp32", reps);
+    if (ro.device == DeviceKind::cpu) {
+        // The vector units' limit on this machine now (never a constant: CPUs differ), to read the
+        // timings against; salt-bench and salt-profile print their %peak of the same measurement.
+        const auto p = backend::simd::measure_peak(ro.threads > 0 ? ro.threads : omp_get_max_threads());
+        std::fprintf(stderr, "  vector units' limit, measured now on %d threads (%s): fp32 FMA %.1f GFLOP/s, bf16 %s\n",
+                     p.threads, p.vector_isa.c_str(), p.fp32_gflops,
+                     p.bf16_gflops > 0 ? (std::to_string(int(p.bf16_gflops + 0.5)) + " GFLOP/s").c_str()
+                                       : "not in this build");
+    }
     auto line = [&](const char* what, int b, double s) {
         std::printf("%-34s batch %3d  %9.1f ms  %8.2f images/s\n", what, b, s * 1e3, double(b) / s);
         std::fflush(stdout);

@@ -1,0 +1,120 @@
+// salt/backend/simd/peak.hpp — the arithmetic limit of this machine's vector units, measured when
+// asked (never a constant: machines differ — one 512-bit FMA per cycle per core on AMD Zen 4, two on
+// most Intel Xeons, other clocks and core counts elsewhere). Benchmarks and the profiler divide their
+// GFLOP/s by it to print "% of peak".
+//
+// Method: every thread in use runs independent chains of multiply-adds on the vector width this build
+// was compiled for (xsimd's default batch; with AVX512_BF16, also VDPBF16PS, which does two
+// multiply-adds per fp32 lane) and times itself with its own CPU clock, so time the thread spent
+// descheduled (another process, a hypervisor's steal) is not counted. Enough chains hide the FMA
+// latency on every current core (4-5 cycles times up to 2 units); the rates of the threads, run side
+// by side, are summed — two threads on one physical core then count that core once.
+#pragma once
+
+#include <time.h>
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "salt/backend/simd/blocking.hpp"
+
+namespace salt::backend::simd {
+
+struct PeakRate {
+    int threads = 0;               // threads the figures are for (run side by side)
+    double fp32_gflops = 0;        // fp32 FMA on vfloat (kLanes lanes): 2 flops per lane
+    double bf16_gflops = 0;        // VDPBF16PS, 4 flops per fp32 lane; 0 when this build has no bf16 GEMM
+    std::string vector_isa;        // what the fp32 figure ran on, e.g. "avx512bw, 16 fp32 lanes"
+};
+
+namespace peak_detail {
+
+inline double thread_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+}
+
+// Independent accumulators: 24 with 32 vector registers (AVX-512), 12 with 16 (AVX2, SSE).
+inline constexpr int kChains = kLanes >= 16 ? 24 : 12;
+inline constexpr int kInner = 64;  // FMA rounds per timing check
+
+// Runs rounds of kChains FMAs until `seconds` of this thread's CPU time have passed; returns
+// flops per second. The result folds into `sink` so the compiler cannot drop the work.
+inline double fp32_rate(double seconds, float& sink) {
+    vfloat acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = vfloat(1.0f + 1e-3f * float(c));
+    const vfloat a(0.999999f), b(1e-7f);
+    std::uint64_t rounds = 0;
+    const double t0 = thread_seconds();
+    double t = t0;
+    do {
+        for (int i = 0; i < kInner; ++i) {
+#pragma GCC unroll 24
+            for (int c = 0; c < kChains; ++c) acc[c] = xsimd::fma(acc[c], a, b);
+        }
+        rounds += kInner;
+        t = thread_seconds();
+    } while (t - t0 < seconds);
+    vfloat s = acc[0];
+    for (int c = 1; c < kChains; ++c) s += acc[c];
+    sink += xsimd::hadd(s);
+    return double(rounds) * kChains * kLanes * 2.0 / (t - t0);
+}
+
+#if defined(SALT_HAVE_BF16_GEMM)
+inline double bf16_rate(double seconds, float& sink) {
+    __m512 acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(1e-3f * float(c));
+    const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(2e-3f));
+    const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(3e-4f));
+    std::uint64_t rounds = 0;
+    const double t0 = thread_seconds();
+    double t = t0;
+    do {
+        for (int i = 0; i < kInner; ++i) {
+#pragma GCC unroll 24
+            for (int c = 0; c < kChains; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
+        }
+        rounds += kInner;
+        t = thread_seconds();
+    } while (t - t0 < seconds);
+    __m512 s = acc[0];
+    for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
+    sink += _mm512_reduce_add_ps(s);
+    return double(rounds) * kChains * 16 * 4.0 / (t - t0);
+}
+#endif
+
+}  // namespace peak_detail
+
+// Measures the limit for `threads` threads (0: OpenMP's default), spending about `seconds` of CPU
+// time per thread on each of fp32 and bf16. Costs ~2 x seconds of wall time when the cores are free.
+inline PeakRate measure_peak(int threads = 0, double seconds = 0.2) {
+    if (threads <= 0) threads = omp_get_max_threads();
+    PeakRate r;
+    r.vector_isa = std::string(xsimd::default_arch::name()) + ", " + std::to_string(kLanes) + " fp32 lanes";
+    double fp32 = 0, bf16 = 0;
+    float sink = 0;
+    int ran = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : fp32, bf16, sink, ran)
+    {
+        ran += 1;
+        fp32 += peak_detail::fp32_rate(seconds, sink);
+#pragma omp barrier
+#if defined(SALT_HAVE_BF16_GEMM)
+        bf16 += peak_detail::bf16_rate(seconds, sink);
+#endif
+    }
+    // The accumulators stay finite (a*x + b with a < 1); a non-finite sink would mean a broken loop.
+    if (!(sink == sink)) fp32 = bf16 = 0;
+    r.threads = ran;  // OpenMP may give fewer threads than asked
+    r.fp32_gflops = fp32 * 1e-9;
+    r.bf16_gflops = bf16 * 1e-9;
+    return r;
+}
+
+}  // namespace salt::backend::simd
