@@ -42,50 +42,56 @@ inline double thread_seconds() {
 inline constexpr int kChains = kLanes >= 16 ? 24 : 12;
 inline constexpr int kInner = 64;  // FMA rounds per timing check
 
-// Runs rounds of kChains FMAs until `seconds` of this thread's CPU time have passed; returns
-// flops per second. The result folds into `sink` so the compiler cannot drop the work.
-inline double fp32_rate(double seconds, float& sink) {
-    vfloat acc[kChains];
-    for (int c = 0; c < kChains; ++c) acc[c] = vfloat(1.0f + 1e-3f * float(c));
-    const vfloat a(0.999999f), b(1e-7f);
+// Calls block() (kInner rounds of kChains multiply-adds) until `seconds` of this thread's CPU time
+// have passed; returns flops per second.
+template <class Block>
+double timed_rate(double seconds, double flops_per_round, Block&& block) {
     std::uint64_t rounds = 0;
     const double t0 = thread_seconds();
     double t = t0;
     do {
+        block();
+        rounds += kInner;
+        t = thread_seconds();
+    } while (t - t0 < seconds);
+    return double(rounds) * flops_per_round / (t - t0);
+}
+
+// fp32 FMA chains on vfloat: 2 flops per lane. The result folds into `sink` so the compiler cannot
+// drop the work.
+inline double fp32_rate(double seconds, float& sink) {
+    vfloat acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = vfloat(1.0f + 1e-3f * float(c));
+    const vfloat a(0.999999f), b(1e-7f);
+    const double rate = timed_rate(seconds, kChains * kLanes * 2.0, [&] {
         for (int i = 0; i < kInner; ++i) {
 #pragma GCC unroll 24
             for (int c = 0; c < kChains; ++c) acc[c] = xsimd::fma(acc[c], a, b);
         }
-        rounds += kInner;
-        t = thread_seconds();
-    } while (t - t0 < seconds);
+    });
     vfloat s = acc[0];
     for (int c = 1; c < kChains; ++c) s += acc[c];
     sink += xsimd::hadd(s);
-    return double(rounds) * kChains * kLanes * 2.0 / (t - t0);
+    return rate;
 }
 
 #if defined(SALT_HAVE_BF16_GEMM)
+// VDPBF16PS chains: two bf16 products added into each fp32 lane, 4 flops per lane.
 inline double bf16_rate(double seconds, float& sink) {
     __m512 acc[kChains];
     for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(1e-3f * float(c));
     const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(2e-3f));
     const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(3e-4f));
-    std::uint64_t rounds = 0;
-    const double t0 = thread_seconds();
-    double t = t0;
-    do {
+    const double rate = timed_rate(seconds, kChains * 16 * 4.0, [&] {
         for (int i = 0; i < kInner; ++i) {
 #pragma GCC unroll 24
             for (int c = 0; c < kChains; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
         }
-        rounds += kInner;
-        t = thread_seconds();
-    } while (t - t0 < seconds);
+    });
     __m512 s = acc[0];
     for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
     sink += _mm512_reduce_add_ps(s);
-    return double(rounds) * kChains * 16 * 4.0 / (t - t0);
+    return rate;
 }
 #endif
 
