@@ -1,7 +1,7 @@
 // bench/profile_model.cpp — salt-profile: per-op, per-shape time of DeepLabV3-ResNet50 (1 channel,
 // 128x128) on the simd backend, for inference and for a training step.
 //
-//   OMP_NUM_THREADS=2 build/bin/salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]
+//   OMP_NUM_THREADS=2 build/bin/salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16] [--winograd]
 //
 // How: the model is instantiated with a profiling backend `Profiled<Simd>`: it declares the simd
 // backend's ops and memory, and each of its run overloads times the call and forwards it to the
@@ -180,6 +180,7 @@ namespace {
 using B = salt_prof::Profiled<salt::backend::Simd>;
 using Model = salt::models::DeepLabV3<float, {.in_channels = 1}, B>;
 bool g_bf16 = false;
+bool g_winograd = false;
 using salt::nn::Mode;
 
 std::vector<float> input(int batch) {
@@ -211,7 +212,7 @@ double run(Model& model, salt::Workspace<B>& ws, const salt::Tensor<float, Model
 }
 
 void profile(int batch, bool train, int steps) {
-    auto model = std::make_unique<Model>(42, B::options{.threads = 0, .bf16 = g_bf16});
+    auto model = std::make_unique<Model>(42, B::options{.threads = 0, .bf16 = g_bf16, .winograd = g_winograd});
     auto& dev = model->device();
     salt::Workspace<B> ws(dev, Model::workspace_bytes(batch, train ? Mode::train : Mode::eval));
     salt::Tensor<float, Model::in_shape, B> x(dev, batch);
@@ -273,9 +274,10 @@ int main(int argc, char** argv) {
         else if (!std::strncmp(argv[i], "--steps=", 8)) steps = std::max(1, std::atoi(argv[i] + 8));
         else if (!std::strcmp(argv[i], "--clock=cpu")) salt_prof::use_cpu_clock() = true;
         else if (!std::strcmp(argv[i], "--bf16")) g_bf16 = true;
+        else if (!std::strcmp(argv[i], "--winograd")) g_winograd = true;
         else if (!std::strcmp(argv[i], "--clock=wall")) salt_prof::use_cpu_clock() = false;
         else {
-            std::fprintf(stderr, "usage: salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16]\n");
+            std::fprintf(stderr, "usage: salt-profile [--mode=infer|train|all] [--batch=N] [--steps=N] [--clock=wall|cpu] [--bf16] [--winograd]\n");
             return 2;
         }
     }
@@ -283,9 +285,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "salt-profile: --clock=cpu measures the calling thread only: run it with OMP_NUM_THREADS=1\n");
         return 2;
     }
-    std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend (%s GEMMs), %d OpenMP threads, %s time\n",
-                g_bf16 ? "bf16" : "fp32", omp_get_max_threads(),
+    std::printf("salt-profile: DeepLabV3-ResNet50, 1x128x128, simd backend (%s GEMMs%s), %d OpenMP threads, %s time\n",
+                g_bf16 ? "bf16" : "fp32", g_winograd ? ", Winograd 3x3" : "", omp_get_max_threads(),
                 salt_prof::use_cpu_clock() ? "thread CPU" : "wall");
+    if (g_bf16 && g_winograd) {
+        std::fprintf(stderr, "salt-profile: --winograd runs fp32 convolutions; not with --bf16\n");
+        return 2;
+    }
     if (g_bf16 && !salt::backend::simd::kHaveBf16Gemm) {
         std::fprintf(stderr, "salt-profile: --bf16 needs a build with AVX512_BF16\n");
         return 2;

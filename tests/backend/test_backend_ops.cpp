@@ -149,6 +149,33 @@ TEST_CASE("pruned convolutions equal unpruned ones (ASPP rate 36 at 16x16 and 13
     }
 }
 
+// The Winograd device (Options::winograd): the 3x3 convs it takes run as F(2x2, 3x3), against the
+// reference with the same tolerance as the direct conv (its own derived bound: test_winograd.cpp).
+TEST_CASE("winograd device: the 3x3 convs where it pays against the reference", "[backend][winograd]") {
+    namespace sk = salt::backend::simd;
+    sk::Device dev(sk::Options{.winograd = true});
+    const ConvCase cases[] = {
+        {{16, 16, 64}, 2, {64, 48, 3, 1, 1, 1, true}},    // layer1-like, bias
+        {{13, 13, 40}, 3, {40, 64, 3, 1, 2, 2}},          // dilation 2 on an odd map (phase grids 7 and 6)
+        {{16, 16, 300}, 1, {300, 33, 3, 1, 4, 4}},        // dilation 4, Cin past the GEMM's K block
+        {{7, 9, 5}, 2, {5, 3, 3, 1, 1, 1}},               // partial tiles, channels off the vector width
+    };
+    for (const auto& cc : cases) {
+        INFO(cc.in.h << "x" << cc.in.w << "x" << cc.in.c << " dilation " << cc.p.dilation);
+        REQUIRE(sk::use_winograd(dev, cc.in, cc.p));
+        check_conv_all(dev, cc);
+    }
+    // Where it does not pay (ASPP rate 12 on a 16x16 map: phase grids of 2x2 and 1x1) or does not
+    // apply, the direct conv runs.
+    CHECK_FALSE(sk::use_winograd(dev, {16, 16, 2048}, {2048, 256, 3, 1, 12, 12}));
+    CHECK_FALSE(sk::use_winograd(dev, {32, 32, 128}, {128, 128, 3, 2, 1, 1}));
+    CHECK_FALSE(sk::use_winograd(sk::Device{}, {16, 16, 64}, {64, 64, 3, 1, 1, 1}));
+    if constexpr (sk::Device::bf16_available()) {
+        if (__builtin_cpu_supports("avx512bf16"))
+            CHECK_FALSE(sk::use_winograd(sk::Device(sk::Options{.bf16 = true, .winograd = true}), {16, 16, 64}, {64, 64, 3, 1, 1, 1}));
+    }
+}
+
 TEST_CASE("simd results are identical run to run and across thread counts", "[backend]") {
     const Shape in{16, 16, 64};
     const int n = 3;
@@ -192,7 +219,8 @@ TEST_CASE("fused conv + batch norm (+ residual, + relu) equals the separate simd
     };
     const Case cases[] = {
         {{16, 16, 64}, {64, 96, 1}, 2},                   // dense 1x1 GEMM, N not a multiple of the strip
-        {{13, 13, 40}, {40, 64, 3, 1, 2, 2}, 3},          // 3x3 dilated, odd map
+        {{13, 13, 40}, {40, 64, 3, 1, 2, 2}, 3},          // 3x3 dilated, odd map (Winograd on that device)
+        {{16, 16, 32}, {32, 48, 3, 1, 1, 1, true}, 2},    // 3x3 with bias (Winograd on that device)
         {{16, 16, 300}, {300, 48, 3, 1, 12, 12, true}, 1},// K > KC (several K blocks), bias
         {{16, 16, 64}, {64, 32, 3, 1, 36, 36}, 2},        // pruned to the centre tap
         {{32, 32, 1}, {1, 64, 7, 2, 3}, 2},               // the stem's shape
@@ -206,8 +234,9 @@ TEST_CASE("fused conv + batch norm (+ residual, + relu) equals the separate simd
         const auto res = rnd(out.size() * n, 88);
         const float* bias = cs.p.bias ? b.data() : nullptr;
         namespace sk = salt::backend::simd;
-        sk::Device dev;
+        for (bool winograd : {false, true})
         for (int variant = 0; variant < 4; ++variant) {
+            sk::Device dev(sk::Options{.winograd = winograd});
             const bool use_res = variant & 1, relu = variant & 2;
             std::vector<float> fused(out.size() * n), sep(out.size() * n);
             sk::conv2d_bn_forward_eval(dev, in, n, cs.p, x.data(), w.data(), bias, {}, g.data(), be.data(),
@@ -218,7 +247,7 @@ TEST_CASE("fused conv + batch norm (+ residual, + relu) equals the separate simd
             if (use_res) sk::add_forward(dev, sep.size(), sep.data(), res.data(), sep.data());
             if (relu) sk::relu_forward(dev, sep.size(), sep.data(), sep.data());
             INFO("in " << in.h << "x" << in.w << "x" << in.c << " k" << cs.p.kernel << " residual " << use_res
-                       << " relu " << relu);
+                       << " relu " << relu << " winograd " << sk::use_winograd(dev, in, cs.p));
             double worst = 0;
             for (std::size_t i = 0; i < sep.size(); ++i) {
                 // one rounding of the largest intermediate: (conv - mean) * scale, beta, the residual

@@ -25,6 +25,7 @@
 
 #include "salt/backend/simd/detail.hpp"
 #include "salt/backend/simd/gemm.hpp"
+#include "salt/backend/simd/winograd.hpp"
 #include "salt/ops/batch_norm.hpp"
 #include "salt/ops/conv2d.hpp"
 
@@ -576,6 +577,12 @@ inline void conv2d_backward_params_impl(Device& dev, Shape in, int batch, const 
 }
 
 
+// Whether the forward conv runs as Winograd F(2x2, 3x3) (winograd.hpp): asked for on the device,
+// fp32 GEMMs, and the conv is one where it pays.
+inline bool use_winograd(const Device& dev, Shape in, const Conv2dParams& p) {
+    return dev.winograd() && !dev.bf16() && winograd_pays(in, p);
+}
+
 inline void conv2d_forward(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
                            const float* bias, float* y) {
     if (p.kernel > kMaxKernel)
@@ -586,6 +593,7 @@ inline void conv2d_forward(Device& dev, Shape in, int batch, const Conv2dParams&
     ops::detail::check_ptr(op, w, "w");
     ops::detail::check_ptr(op, y, "y");
     if (p.bias && bias == nullptr) ops::detail::fail(op, "params.bias is true but the bias pointer is null");
+    if (use_winograd(dev, in, p)) return winograd_conv2d_forward(dev, in, batch, p, x, w, bias, y);
     conv2d_forward_impl(dev, in, batch, p, x, w, bias, y, true);
 }
 
@@ -616,8 +624,10 @@ inline void conv2d_bn_forward_eval(Device& dev, Shape in, int batch, const Conv2
         scale[c] = float(double(gamma[c]) / std::sqrt(v));
     }
     const Epilogue ep{running_mean, scale, beta, residual, relu};
-    if (p.kernel > kMaxKernel) {
-        ops::conv2d_forward(in, batch, p, x, w, bias, y);
+    if (p.kernel > kMaxKernel || use_winograd(dev, in, p)) {
+        // The conv, then the epilogue as a separate pass over y.
+        if (p.kernel > kMaxKernel) ops::conv2d_forward(in, batch, p, x, w, bias, y);
+        else winograd_conv2d_forward(dev, in, batch, p, x, w, bias, y);
         const std::size_t rows = std::size_t(batch) * conv2d_out_shape(in, p).pixels();
         parallel_for(dev, int(rows), rows * C, [&](int r) {
             for (int c = 0; c < C; ++c) {

@@ -32,6 +32,9 @@ namespace salt::backend::simd {
 struct Options {
     int threads = 0;    // 0: omp_get_max_threads() (so OMP_NUM_THREADS rules)
     bool bf16 = false;  // GEMMs with bf16 operands and fp32 sums (AVX512_BF16 builds only)
+    // Forward 3x3 convolutions by Winograd's F(2x2, 3x3) where the rule in winograd.hpp says it
+    // pays (fp32 only; not with bf16). Off by default until the model-level figures decide.
+    bool winograd = false;
 };
 
 // One aligned allocation freed on destruction.
@@ -60,11 +63,14 @@ struct PackBuffersBf16 {
 class Device {
 public:
     using backend = salt::backend::Simd;
-    static constexpr int kScratchSlots = 4;
+    // Slots 0-3: per-channel tables of the element-wise and batch-norm kernels; 4-6: the Winograd
+    // convolution's transformed filter, input tiles and tile products (winograd.hpp).
+    static constexpr int kScratchSlots = 7;
 
     explicit Device(Options o = {}) {
         set_threads(o.threads);
         set_bf16(o.bf16);
+        winograd_ = o.winograd;
     }
     Device(const Device&) = delete;
     Device& operator=(const Device&) = delete;
@@ -84,6 +90,8 @@ public:
 
     static constexpr bool bf16_available() { return kHaveBf16Gemm; }
     bool bf16() const { return kHaveBf16Gemm && bf16_; }
+    bool winograd() const { return winograd_; }
+    void set_winograd(bool on) { winograd_ = on; }
     // Throws std::invalid_argument when asked for bf16 on a target built without AVX512_BF16.
     void set_bf16(bool on) {
         if (on && !kHaveBf16Gemm)
@@ -130,6 +138,7 @@ public:
 private:
     int threads_ = 1;
     bool bf16_ = false;
+    bool winograd_ = false;
     std::vector<std::unique_ptr<PackBuffers>> pack_;
     std::vector<std::unique_ptr<PackBuffersBf16>> pack_bf16_;
     struct Scratch {

@@ -38,6 +38,15 @@ inline bool winograd_applies(const Conv2dParams& p) {
     return p.kernel == 3 && p.stride == 1 && p.dilation >= 1 && p.padding == p.dilation;
 }
 
+// Whether it pays, the rule the backend uses: every phase grid at least 4x4. On a smaller grid most
+// of each 4x4 input window is padding, which the direct conv skips (dead taps, padding-free
+// regions) and Winograd multiplies: ASPP's rate-12 conv on a 16x16 map (grids of 2x2 and 1x1) ran
+// 2-6x slower this way, while the ResNet and head 3x3 convs at 16x16 and 32x32 (grids of 4x4 to
+// 32x32) ran 1.2-1.8x faster (docs/performance.md, "Winograd").
+inline bool winograd_pays(Shape in, const Conv2dParams& p) {
+    return winograd_applies(p) && (in.h + p.dilation - 1) / p.dilation >= 4 && (in.w + p.dilation - 1) / p.dilation >= 4;
+}
+
 namespace winograd_detail {
 
 // One 2x2 output tile: image n, phase (py, px), tile (ty, tx) of that phase's grid.
@@ -91,7 +100,8 @@ inline void winograd_conv3x3_forward(Device& dev, Shape in, int batch, int cout,
     const auto tl = winograd_detail::tiles(batch, H, W, d);
     const int T = int(tl.size());
     const std::size_t vplane = std::size_t(T) * C, mplane = std::size_t(T) * cout;
-    std::vector<float> V(16 * vplane), M(16 * mplane);
+    float* const V = dev.scratch(16 * vplane, 5);
+    float* const M = dev.scratch(16 * mplane, 6);
 
     // Input transform: V[xi*4 + nu][t][c] = (B^T d B)[xi][nu] of tile t's 4x4 window.
     parallel_for(dev, T, vplane * 16, [&](int t) {
@@ -116,15 +126,15 @@ inline void winograd_conv3x3_forward(Device& dev, Shape in, int batch, int cout,
             }
             for (int i = 0; i < 4; ++i) {  // (B^T d) B
                 const vfloat o[4] = {r[i][0] - r[i][2], r[i][1] + r[i][2], r[i][2] - r[i][1], r[i][1] - r[i][3]};
-                for (int j = 0; j < 4; ++j) store_c(V.data() + std::size_t(i * 4 + j) * vplane + std::size_t(t) * C, o[j], c0, C);
+                for (int j = 0; j < 4; ++j) store_c(V + std::size_t(i * 4 + j) * vplane + std::size_t(t) * C, o[j], c0, C);
             }
         }
     });
 
     // The 16 channel sums: M[k] (T x Cout) = V[k] (T x Cin) * U[k] (Cin x Cout).
     for (int k = 0; k < 16; ++k)
-        sgemm(dev, false, false, T, cout, C, V.data() + k * vplane, C, u + std::size_t(k) * C * cout, cout,
-              M.data() + k * mplane, cout, false);
+        sgemm(dev, false, false, T, cout, C, V + k * vplane, C, u + std::size_t(k) * C * cout, cout,
+              M + k * mplane, cout, false);
 
     // Output transform: the tile's 2x2 outputs = A^T M A (+ bias), those inside the phase grid.
     parallel_for(dev, T, mplane * 16, [&](int t) {
@@ -133,7 +143,7 @@ inline void winograd_conv3x3_forward(Device& dev, Shape in, int batch, int cout,
         for (int c0 = 0; c0 < cout; c0 += kLanes) {
             vfloat m[4][4];
             for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 4; ++j) m[i][j] = load_c(M.data() + std::size_t(i * 4 + j) * mplane + std::size_t(t) * cout, c0, cout);
+                for (int j = 0; j < 4; ++j) m[i][j] = load_c(M + std::size_t(i * 4 + j) * mplane + std::size_t(t) * cout, c0, cout);
             vfloat r[2][4];  // A^T m
             for (int j = 0; j < 4; ++j) {
                 r[0][j] = m[0][j] + m[1][j] + m[2][j];
@@ -153,6 +163,19 @@ inline void winograd_conv3x3_forward(Device& dev, Shape in, int batch, int cout,
             }
         }
     });
+}
+
+}  // namespace salt::backend::simd
+
+namespace salt::backend::simd {
+
+// The whole forward conv (winograd_applies(p) must hold): the filter is transformed into the
+// device's scratch, then the tiles are run. bias nullable (added when non-null, as the reference).
+inline void winograd_conv2d_forward(Device& dev, Shape in, int batch, const Conv2dParams& p, const float* x, const float* w,
+                                    const float* bias, float* y) {
+    float* u = dev.scratch(std::size_t(16) * p.in_channels * p.out_channels, 4);
+    winograd_filter_transform(w, p.in_channels, p.out_channels, u);
+    winograd_conv3x3_forward(dev, in, batch, p.out_channels, p.dilation, x, u, bias, y);
 }
 
 }  // namespace salt::backend::simd
