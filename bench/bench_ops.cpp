@@ -66,6 +66,45 @@ BENCHMARK(BM_Conv2d)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// The forward pass of the 3x3 stride-1 shapes with the device's Winograd F(2x2, 3x3) on
+// (salt/backend/simd/winograd.hpp; the filter transform included, as in training), against
+// BM_Conv2d's direct forward of the same shape. GFLOP/s counts the direct conv's work, so it is
+// the effective rate. Shapes where the rule says it does not pay (ASPP rate 12) are timed too.
+sk::Device& winograd_dev() {
+    static sk::Device d(sk::Options{.winograd = true});
+    return d;
+}
+void BM_Conv2dWinograd(benchmark::State& state) {
+    const ConvShape& cs = kConvs[state.range(0)];
+    const int n = int(state.range(1));
+    if (!sk::winograd_applies(cs.p)) {
+        state.SkipWithError("not a 3x3 stride-1 'same' conv");
+        return;
+    }
+    const Shape in = cs.in, out = salt::conv2d_out_shape(in, cs.p);
+    auto x = salt_bench::random_vec(in.size() * n, 1), w = salt_bench::random_vec(cs.p.weight_count(), 2);
+    auto y = salt_bench::random_vec(out.size() * n, 3);
+    for (auto _ : state) {
+        sk::winograd_conv2d_forward(winograd_dev(), in, n, cs.p, x.data(), w.data(), nullptr, y.data());
+        benchmark::ClobberMemory();
+    }
+    const int live = sk::conv2d_live_taps(in, cs.p).count();
+    salt_bench::set_flops(state, 2.0 * n * double(out.pixels()) * cs.p.out_channels * live * in.c);
+    state.SetLabel(std::string(cs.name) + " fwd winograd" + (sk::winograd_pays(in, cs.p) ? "" : " (rule: direct)"));
+}
+// The direct forward of the same shapes at batch 1 (BM_Conv2d above runs batch 8).
+BENCHMARK(BM_Conv2d)
+    ->ArgNames({"shape", "pass", "batch"})
+    ->ArgsProduct({{2, 6, 7, 9, 13, 16}, {0}, {1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// layer1_3x3_64, layer2_3x3_128, layer3_3x3_d2_256, layer4_3x3_d4_512, aspp_3x3_r12, head_3x3_256
+BENCHMARK(BM_Conv2dWinograd)
+    ->ArgNames({"shape", "batch"})
+    ->ArgsProduct({{2, 6, 7, 9, 13, 16}, {1, 8}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 // Batch norm (train forward + backward) and the element-wise ops at layer3's output, 8x16x16x1024.
 void BM_BatchNormTrain(benchmark::State& state) {
     const Shape s{int(state.range(0)), int(state.range(0)), int(state.range(1))};
