@@ -94,6 +94,7 @@ int cmd_train(int argc, char** argv) {
     o["depth-channel"] = a.has("depth-channel") ? "1" : "0";
     o["no-augment"] = a.has("no-augment") ? "1" : "0";
     o["bf16"] = a.has("bf16") ? "1" : "0";
+    o["winograd"] = a.has("winograd") ? "1" : "0";
     const fs::path run = resume ? fs::path(a.get("resume")) : fs::path(a.get("out"));
     const fs::path run_file = run / "run.txt";
     if (resume) {
@@ -114,7 +115,7 @@ int cmd_train(int argc, char** argv) {
             const std::string was = it == recorded.end() ? "" : it->second;
             if (!same(a.get(key), was)) conflicts += "\n  --" + key + " " + a.get(key) + " (the run: " + (was.empty() ? "none" : was) + ")";
         }
-        for (const char* f : {"adamw", "depth-channel", "no-augment", "bf16"})
+        for (const char* f : {"adamw", "depth-channel", "no-augment", "bf16", "winograd"})
             if (a.has(f) && recorded[f] != "1") conflicts += std::string("\n  --") + f + " (the run: without it)";
         if (!conflicts.empty())
             throw UsageError("--resume continues the run with the options in " + run_file.string() +
@@ -193,6 +194,9 @@ int cmd_train(int argc, char** argv) {
         throw UsageError("--monitor must be val_map, val_iou, val_dice or val_loss");
     RunOptions ro = run_options(a);
     ro.bf16 = o["bf16"] == "1";  // a run recorded with --bf16 resumes in bf16
+    ro.winograd = o["winograd"] == "1";  // and one with --winograd with it (it rounds differently)
+    if (ro.winograd && ro.device == DeviceKind::cuda)
+        throw UsageError("the run was recorded with --winograd (CPU Winograd convolutions); resume it with --device cpu");
     if (ro.bf16 && ro.device == DeviceKind::cuda)
         throw UsageError("the run was recorded with --bf16 (CPU bf16 GEMMs), which the CUDA backend does not have; "
                          "resume it with --device cpu");

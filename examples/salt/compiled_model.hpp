@@ -60,6 +60,7 @@ struct RunOptions {
     bool tf32 = false;    // CUDA: cuDNN may use TF32 tensor cores
     int threads = 0;      // CPU threads (0: OMP_NUM_THREADS or all cores)
     bool bf16 = false;    // CPU: bf16 matrix products (AVX512_BF16)
+    bool winograd = false;  // CPU: 3x3 forward convs by Winograd F(2x2, 3x3) where it pays (fp32)
 };
 
 class CompiledModel {

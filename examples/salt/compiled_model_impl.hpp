@@ -28,7 +28,7 @@ struct CliBackend;
 template <>
 struct CliBackend<backend::Simd> {
     static constexpr DeviceKind kind = DeviceKind::cpu;
-    static backend::Simd::options options(const RunOptions& ro) { return {ro.threads, ro.bf16}; }
+    static backend::Simd::options options(const RunOptions& ro) { return {ro.threads, ro.bf16, ro.winograd}; }
 };
 
 template <models::DeepLabV3Config C, class B>

@@ -62,7 +62,7 @@ void check_device(const RunOptions& ro) {
 std::string device_summary(const RunOptions& ro) {
     if (ro.device == DeviceKind::cpu)
         return "cpu, " + std::to_string(ro.threads > 0 ? ro.threads : omp_get_max_threads()) + " threads" +
-               (ro.bf16 ? ", bf16 GEMMs" : "");
+               (ro.bf16 ? ", bf16 GEMMs" : "") + (ro.winograd ? ", Winograd 3x3" : "");
     std::string name;
 #if SALT_CLI_CUDA
     const std::string key = "device " + std::to_string(ro.cuda_index) + ": ";

@@ -21,6 +21,7 @@ inline void add_run_options(Args& a) {
                                   ")", "cpu");
     a.option("threads", "N", "CPU threads (0: OMP_NUM_THREADS, else all cores); with --device cuda, the host's data preparation", "0");
     a.flag("bf16", "CPU only: bf16 matrix products (AVX512_BF16, fp32 sums) in the convolutions; see docs/performance.md");
+    a.flag("winograd", "CPU only: forward 3x3 convolutions by Winograd F(2x2,3x3) where it pays (fp32; not with --bf16); see docs/performance.md");
     a.flag("tf32", "CUDA only: cuDNN may use TF32 tensor cores in the convolutions (faster; ~1e-3 relative error)");
 }
 
@@ -56,6 +57,10 @@ inline RunOptions run_options(const Args& a) {
     ro.threads = int(a.get_int("threads", 0, 1024));
     ro.bf16 = a.has("bf16");
     ro.tf32 = a.has("tf32");
+    ro.winograd = a.has("winograd");
+    if (ro.device == DeviceKind::cuda && ro.winograd)
+        throw UsageError("--winograd is for the CPU backend (cuDNN chooses its own convolution algorithms)");
+    if (ro.bf16 && ro.winograd) throw UsageError("--winograd runs fp32 convolutions; it cannot be combined with --bf16");
     if (ro.device == DeviceKind::cuda && ro.bf16)
         throw UsageError("--bf16 is for the CPU backend; the CUDA backend runs fp32 (bf16 is not implemented there; "
                          "--tf32 gives tensor-core convolutions)");

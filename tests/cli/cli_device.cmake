@@ -26,11 +26,14 @@ expect(2 "${bad}" bench --device bogus)
 expect(2 "${bad}" info --device bogus)
 expect(2 "got 'GPU'" bench --device GPU)
 expect(2 "--tf32 is for --device cuda" bench --tf32)
+expect(2 "--winograd runs fp32 convolutions; it cannot be combined with --bf16" bench --winograd --bf16)
+expect(2 "--winograd runs fp32 convolutions" train --out ${TMP}/run --winograd --bf16)
 
 if(CUDA)
   expect(2 "must be a non-negative integer" train --out ${TMP}/run --device cuda:x)
   expect(2 "needs a GPU number" train --out ${TMP}/run --device cuda:)
   expect(2 "--bf16 is for the CPU backend" train --out ${TMP}/run --device cuda --bf16)
+  expect(2 "--winograd is for the CPU backend" train --out ${TMP}/run --device cuda --winograd)
   # A configuration compiled for the CPU only, asked for on CUDA: refused before any device is opened.
   expect(2 "compiled for the CPU only; the CUDA configurations are: 1 channel, 128x128, output stride 8"
          train --out ${TMP}/run --device cuda --size 101)
