@@ -42,9 +42,10 @@ inline bool winograd_applies(const Conv2dParams& p) {
 // of each 4x4 input window is padding, which the direct conv skips (dead taps, padding-free
 // regions) and Winograd multiplies: ASPP's rate-12 conv on a 16x16 map (grids of 2x2 and 1x1) ran
 // 2-6x slower this way, while the ResNet and head 3x3 convs at 16x16 and 32x32 (grids of 4x4 to
-// 32x32) ran 1.2-1.8x faster (docs/performance.md, "Winograd").
+// 32x32) ran 1.1-1.8x faster (docs/performance.md, "Winograd").
 inline bool winograd_pays(Shape in, const Conv2dParams& p) {
-    return winograd_applies(p) && (in.h + p.dilation - 1) / p.dilation >= 4 && (in.w + p.dilation - 1) / p.dilation >= 4;
+    // The smallest phase grid has floor(extent / d) rows (or columns).
+    return winograd_applies(p) && in.h / p.dilation >= 4 && in.w / p.dilation >= 4;
 }
 
 namespace winograd_detail {
