@@ -18,11 +18,13 @@
 #include <cstdio>
 #include <vector>
 
+#include "backend/conformance.hpp"
 #include "salt/backend/simd/winograd.hpp"
-#include "salt/core/rng.hpp"
 
 using namespace salt;
 using namespace salt::backend::simd;
+using salt::test::conformance::kEps;
+using salt::test::conformance::rnd;
 
 namespace {
 
@@ -30,13 +32,6 @@ struct Case {
     int batch, H, W, cin, cout, d;
     bool bias;
 };
-
-std::vector<float> random_values(std::size_t n, std::uint64_t seed) {
-    Rng rng(seed);
-    std::vector<float> v(n);
-    for (auto& e : v) e = float(2.0 * rng.uniform() - 1.0);
-    return v;
-}
 
 // The exact output (double) and the bound's S, straight from the definitions (no tiles).
 void exact_and_abs_bound(const Case& k, const std::vector<float>& x, const std::vector<float>& w,
@@ -120,12 +115,12 @@ TEST_CASE("winograd F(2x2,3x3): every output within the derived rounding bound o
         {1, 16, 16, 64, 32, 4, true}, {1, 13, 11, 5, 3, 3, false}, {1, 2, 3, 4, 4, 1, true},
         {1, 4, 4, 8, 8, 12, true},  {1, 9, 10, 300, 19, 2, true}, {3, 1, 1, 7, 9, 1, true},
     };
-    const double u = std::ldexp(1.0, -24);
+    const double u = kEps;  // 2^-24
     std::uint64_t seed = 100;
     for (const auto& k : cases) {
-        const auto x = random_values(std::size_t(k.batch) * k.H * k.W * k.cin, ++seed);
-        const auto w = random_values(std::size_t(9) * k.cin * k.cout, ++seed);
-        const auto b = random_values(std::size_t(k.cout), ++seed);
+        const auto x = rnd(std::size_t(k.batch) * k.H * k.W * k.cin, ++seed);
+        const auto w = rnd(std::size_t(9) * k.cin * k.cout, ++seed);
+        const auto b = rnd(std::size_t(k.cout), ++seed);
         std::vector<double> exact, s;
         exact_and_abs_bound(k, x, w, b, exact, s);
         const auto y = run_winograd(k, x, w, b, 1);
@@ -147,9 +142,9 @@ TEST_CASE("winograd F(2x2,3x3): every output within the derived rounding bound o
 
 TEST_CASE("winograd F(2x2,3x3): bitwise the same on 1 and 2 threads", "[backend][winograd]") {
     const Case k{2, 12, 10, 24, 40, 2, true};
-    const auto x = random_values(std::size_t(k.batch) * k.H * k.W * k.cin, 7);
-    const auto w = random_values(std::size_t(9) * k.cin * k.cout, 8);
-    const auto b = random_values(std::size_t(k.cout), 9);
+    const auto x = rnd(std::size_t(k.batch) * k.H * k.W * k.cin, 7);
+    const auto w = rnd(std::size_t(9) * k.cin * k.cout, 8);
+    const auto b = rnd(std::size_t(k.cout), 9);
     CHECK(run_winograd(k, x, w, b, 1) == run_winograd(k, x, w, b, 2));
 }
 
