@@ -1,0 +1,46 @@
+// Compiled with -fno-exceptions -fno-rtti (tests/embedded/CMakeLists.txt): the embedded path's
+// headers must build so. Each function constructs the model on the caller's arena, loads the blob
+// and runs; the test around them counts heap allocations while they run.
+#include "embedded_configs.hpp"
+#include "salt/embedded/deeplabv3.hpp"
+
+#if defined(__cpp_exceptions) || defined(__GXX_RTTI)
+#error "embedded_no_exceptions.cpp must be compiled with -fno-exceptions -fno-rtti"
+#endif
+
+namespace embedded_test {
+
+using Basic = salt::embedded::DeepLabV3<kBasic>;
+using Bottleneck = salt::embedded::DeepLabV3<kBottleneck>;
+
+std::size_t basic_arena_bytes() { return Basic::arena_bytes; }
+std::size_t basic_blob_bytes() { return Basic::blob_bytes; }
+std::size_t basic_alignment() { return Basic::arena_alignment; }
+std::size_t bottleneck_arena_bytes() { return Bottleneck::arena_bytes; }
+
+int basic_load(Arena a, const void* blob, std::size_t bytes) {
+    Basic net(a.data, a.bytes);
+    return int(net.load(blob, bytes));
+}
+int basic_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits, float* cls) {
+    Basic net(a.data, a.bytes);
+    if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
+    return int(net.forward(input, logits, cls));
+}
+int basic_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8_t* image, int w, int h, std::uint8_t* mask) {
+    Basic net(a.data, a.bytes);
+    if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
+    return int(net.segment(image, w, h, mask));
+}
+int bottleneck_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits) {
+    Bottleneck net(a.data, a.bytes);
+    if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
+    return int(net.forward(input, logits));
+}
+int bottleneck_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8_t* image, int w, int h, std::uint8_t* mask) {
+    Bottleneck net(a.data, a.bytes);
+    if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
+    return int(net.segment(image, w, h, mask));
+}
+
+}  // namespace embedded_test
