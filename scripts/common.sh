@@ -16,7 +16,7 @@ SALT_SANITIZE_CI_TESTS=(test_png test_png_linkage test_csv_rle test_number test_
     test_resize test_tgs test_augment test_synth test_draw test_train_loss test_train_loss_gradcheck
     test_train_metadata test_train_optimizer test_train_schedule test_train_metrics test_tta ops_gradcheck
     ops_conformance ops_semantics ops_shape test_parity_small test_nn_gradcheck backend_ops
-    test_model_backends device_emulation_guarded test_interop)
+    test_model_backends device_emulation_guarded test_interop test_embedded)
 
 salt_install_missing() {
     local missing=()

@@ -43,7 +43,14 @@ int cmd_info(int argc, char** argv) {
     }
     if (!a.has("backends")) {
         const Architecture arch = architecture_from([&](const char* k) { return a.get(k); });
-        find_model_for(size, size, channels, os, arch, DeviceKind::cpu).print_summary(stdout);
+        const CompiledModel& m = find_model_for(size, size, channels, os, arch, DeviceKind::cpu);
+        m.print_summary(stdout);
+        const EmbeddedFootprint f = m.embedded_footprint();
+        if (f.unsupported) std::printf("embedded inference (salt/embedded): not available: %s\n", f.unsupported);
+        else
+            std::printf("embedded inference (salt/embedded, fp32, no heap): arena %zu bytes (%.1f MiB) = folded weights %zu + "
+                        "activations %zu; blob (salt export-embedded) %zu bytes\n",
+                        f.arena_bytes, double(f.arena_bytes) / (1 << 20), f.weights_bytes, f.activation_bytes, f.blob_bytes);
         std::printf("\n");
     }
     print_backends(stdout);

@@ -35,6 +35,8 @@ Args eval_args();
 int cmd_eval(int argc, char** argv);
 Args predict_args();
 int cmd_predict(int argc, char** argv);
+Args export_embedded_args();
+int cmd_export_embedded(int argc, char** argv);
 Args bench_args();
 int cmd_bench(int argc, char** argv);
 Args segy_args();  // built with segyio only (SALT_CLI_SEGY)

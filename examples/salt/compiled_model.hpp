@@ -23,6 +23,7 @@
 #include "salt/io/image.hpp"
 #include "salt/io/safetensors.hpp"
 #include "salt/models/deeplabv3.hpp"
+#include "salt/train/postprocess.hpp"
 #include "salt/train/trainer.hpp"
 
 namespace salt::cli {
@@ -63,6 +64,13 @@ struct RunOptions {
     bool winograd = false;  // CPU: 3x3 forward convs by Winograd F(2x2, 3x3) where it pays (fp32)
 };
 
+// What the embedded inference path (salt/embedded/) needs for a configuration: one arena of
+// arena_bytes (folded weights + activations); unsupported is the reason when it cannot run it.
+struct EmbeddedFootprint {
+    std::size_t arena_bytes = 0, weights_bytes = 0, activation_bytes = 0, blob_bytes = 0;
+    const char* unsupported = nullptr;
+};
+
 class CompiledModel {
 public:
     virtual ~CompiledModel() = default;
@@ -87,6 +95,11 @@ public:
     // Seconds per call of a forward pass (eval) at `batch`, or of a training step, median of `reps`.
     virtual double time_forward(int batch, int reps, const RunOptions& ro) const = 0;
     virtual double time_train_step(int batch, int reps, const RunOptions& ro) const = 0;
+    // The embedded path's memory for this configuration, and the blob it loads made from `weights`
+    // with the given pre-/post-processing (salt/models/export_embedded.hpp); the latter throws
+    // std::invalid_argument when the embedded path does not run the configuration.
+    virtual EmbeddedFootprint embedded_footprint() const = 0;
+    virtual std::vector<unsigned char> embedded_blob(const io::SafetensorsFile& weights, const train::PostProcess& post) const = 0;
 };
 
 std::string config_name(const models::DeepLabV3Config& c);

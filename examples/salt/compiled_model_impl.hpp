@@ -12,6 +12,7 @@
 #include "compiled_model.hpp"
 #include "salt/backend/simd/simd.hpp"
 #include "salt/data/preprocess.hpp"
+#include "salt/models/export_embedded.hpp"
 #include "salt/models/summary.hpp"
 #include "salt/models/weights.hpp"
 #include "salt/train/inference.hpp"
@@ -130,6 +131,27 @@ public:
             if (progress) progress(start);
         }
         return result;
+    }
+
+    EmbeddedFootprint embedded_footprint() const override {
+        if constexpr (embedded::unsupported_reason(C) == nullptr) {
+            using Net = embedded::DeepLabV3<C>;
+            return {Net::arena_bytes, Net::weights_bytes, Net::activation_bytes, Net::blob_bytes, nullptr};
+        } else {
+            return {0, 0, 0, 0, embedded::unsupported_reason(C)};
+        }
+    }
+    std::vector<unsigned char> embedded_blob(const io::SafetensorsFile& weights, const train::PostProcess& post) const override {
+        if constexpr (embedded::unsupported_reason(C) == nullptr) {
+            const auto pre = data::Preprocess::from_metadata(weights.metadata(), weights.source());
+            if (pre.depth_channel || pre.fit != data::Fit::pad)
+                throw std::invalid_argument("the embedded path prepares one-channel images by padding only; these weights "
+                                            "were trained with a depth channel or resized inputs");
+            const embedded::Settings s{pre.norm.mean, pre.norm.std, post.threshold, post.gate, post.min_area, post.tta};
+            return models::embedded_blob<C>(weights, s);
+        } else {
+            throw std::invalid_argument(embedded::unsupported_reason(C));
+        }
     }
 
     double time_forward(int batch, int reps, const RunOptions& ro) const override { return time_it(batch, reps, false, ro); }

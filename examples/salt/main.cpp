@@ -26,6 +26,7 @@ const Command kCommands[] = {
     {"train", "train DeepLabV3-ResNet50 on a TGS-layout data set (or a synthetic one)", salt::cli::cmd_train, salt::cli::train_args},
     {"eval", "IoU, Dice, precision, recall and TGS mAP of trained weights", salt::cli::cmd_eval, salt::cli::eval_args},
     {"predict", "mask PNGs and a Kaggle submission CSV for a directory of images", salt::cli::cmd_predict, salt::cli::predict_args},
+    {"export-embedded", "pack trained weights for the no-heap embedded inference path", salt::cli::cmd_export_embedded, salt::cli::export_embedded_args},
     {"bench", "time inference and a training step of the full model", salt::cli::cmd_bench, salt::cli::bench_args},
 #if SALT_CLI_SEGY
     {"segy", "a salt-probability volume for a 3D SEG-Y volume", salt::cli::cmd_segy, salt::cli::segy_args},

@@ -1,0 +1,126 @@
+// salt-embedded-demo MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32] — one seismic image segmented by salt's embedded
+// inference path: compiled with -fno-exceptions -fno-rtti, every byte the network uses in one static
+// arena sized at compile time, no heap allocation in salt's code, errors as return values.
+//
+// MODEL.bin comes from `salt export-embedded --weights RUN/best.safetensors --out MODEL.bin` (salt's
+// default model: DeepLabV3-ResNet50, 1 channel, 128x128, output stride 8). IMAGE.pgm is an 8-bit
+// binary PGM (P5) of at most 128x128 pixels, e.g. a 101x101 TGS image; MASK.pgm gets 0 / 255, and
+// PROBABILITY.f32, when given, each pixel's salt probability as raw float32 (row-major, native order).
+// (PGM keeps this file free of a PNG decoder; stdio's own buffers are the only heap use here, in
+// reading and writing files, outside the network.)
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+
+#include "salt/embedded/deeplabv3.hpp"
+
+namespace {
+
+using Net = salt::embedded::DeepLabV3<salt::models::DeepLabV3Config{}>;
+
+alignas(Net::arena_alignment) std::byte arena[Net::arena_bytes];
+unsigned char blob[Net::blob_bytes];  // on a device this would be the weights in flash
+constexpr int kMaxSide = Net::in_shape.w;
+unsigned char file_bytes[64 + kMaxSide * kMaxSide];
+std::uint8_t image[kMaxSide * kMaxSide];
+std::uint8_t mask[kMaxSide * kMaxSide];
+float probability[kMaxSide * kMaxSide];
+
+// Reads a whole file into `buf`; returns its size, or -1 (missing, unreadable, larger than `cap`).
+long read_file(const char* path, unsigned char* buf, std::size_t cap) {
+    std::FILE* f = std::fopen(path, "rb");
+    if (!f) return -1;
+    const std::size_t n = std::fread(buf, 1, cap, f);
+    const bool more = std::fgetc(f) != EOF;
+    const bool bad = std::ferror(f) != 0;
+    std::fclose(f);
+    return (more || bad) ? -1 : long(n);
+}
+
+// Binary PGM: "P5", width, height, maxval 255 (whitespace and # comments between), one byte per pixel.
+bool parse_pgm(const unsigned char* p, long n, int& w, int& h) {
+    long i = 0;
+    auto skip = [&] {
+        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] == '#')) {
+            if (p[i] == '#')
+                while (i < n && p[i] != '\n') ++i;
+            else
+                ++i;
+        }
+    };
+    auto number = [&](int& v) {
+        skip();
+        if (i >= n || p[i] < '0' || p[i] > '9') return false;
+        v = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && v < 100000) v = v * 10 + (p[i++] - '0');
+        return true;
+    };
+    if (n < 2 || p[0] != 'P' || p[1] != '5') return false;
+    i = 2;
+    int maxval = 0;
+    if (!number(w) || !number(h) || !number(maxval) || maxval != 255) return false;
+    if (i >= n) return false;
+    ++i;  // the one whitespace byte before the pixels
+    if (w < 1 || h < 1 || w > kMaxSide || h > kMaxSide || n - i != long(w) * long(h)) return false;
+    for (long k = 0; k < long(w) * long(h); ++k) image[k] = p[i + k];
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) {
+        std::fprintf(stderr, "usage: salt-embedded-demo MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32]\n");
+        return 2;
+    }
+    Net net(arena, sizeof arena);
+    const long blob_size = read_file(argv[1], blob, sizeof blob);
+    if (blob_size < 0) {
+        std::fprintf(stderr, "salt-embedded-demo: %s: cannot read, or larger than this model's %zu-byte blob\n", argv[1],
+                     Net::blob_bytes);
+        return 1;
+    }
+    if (const auto s = net.load(blob, std::size_t(blob_size)); s != salt::embedded::Status::ok) {
+        std::fprintf(stderr, "salt-embedded-demo: %s: %s\n", argv[1], salt::embedded::message(s));
+        return 1;
+    }
+    int w = 0, h = 0;
+    const long image_size = read_file(argv[2], file_bytes, sizeof file_bytes);
+    if (image_size < 0 || !parse_pgm(file_bytes, image_size, w, h)) {
+        std::fprintf(stderr, "salt-embedded-demo: %s: not an 8-bit binary PGM (P5, maxval 255) of at most %dx%d pixels\n",
+                     argv[2], kMaxSide, kMaxSide);
+        return 1;
+    }
+    if (const auto s = net.segment(image, w, h, mask, probability); s != salt::embedded::Status::ok) {
+        std::fprintf(stderr, "salt-embedded-demo: %s: %s\n", argv[2], salt::embedded::message(s));
+        return 1;
+    }
+    long salt_pixels = 0;
+    for (int i = 0; i < w * h; ++i) salt_pixels += mask[i];
+    std::FILE* out = std::fopen(argv[3], "wb");
+    bool ok = out != nullptr;
+    if (ok) {
+        ok = std::fprintf(out, "P5\n%d %d\n255\n", w, h) > 0;
+        for (int i = 0; ok && i < w * h; ++i) ok = std::fputc(mask[i] ? 255 : 0, out) != EOF;
+        ok = (std::fclose(out) == 0) && ok;
+    }
+    if (!ok) {
+        std::fprintf(stderr, "salt-embedded-demo: %s: cannot write\n", argv[3]);
+        std::remove(argv[3]);
+        return 1;
+    }
+    if (argc == 5) {
+        std::FILE* pf = std::fopen(argv[4], "wb");
+        bool pok = pf != nullptr;
+        if (pok) pok = (std::fwrite(probability, sizeof(float), std::size_t(w) * std::size_t(h), pf) == std::size_t(w) * std::size_t(h));
+        if (pf) pok = (std::fclose(pf) == 0) && pok;
+        if (!pok) {
+            std::fprintf(stderr, "salt-embedded-demo: %s: cannot write\n", argv[4]);
+            std::remove(argv[4]);
+            return 1;
+        }
+    }
+    std::printf("salt-embedded-demo: %s (%dx%d) -> %s: %ld salt pixels; arena %zu bytes (weights %zu, activations %zu)\n",
+                argv[2], w, h, argv[3], salt_pixels, Net::arena_bytes, Net::weights_bytes, Net::activation_bytes);
+    return 0;
+}

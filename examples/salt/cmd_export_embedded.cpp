@@ -1,0 +1,56 @@
+// salt export-embedded --weights W --out FILE [post-processing]: packs trained weights into the blob
+// the embedded inference path loads (salt/embedded/deeplabv3.hpp: no heap, no exceptions, one
+// arena whose size `salt info` prints): BatchNorm folded into the convolutions, the configuration,
+// the normalisation and the post-processing (as saved with the weights, or as the options say)
+// in its header. The file is written atomically.
+#include <cstdio>
+#include <stdexcept>
+
+#include "commands.hpp"
+#include "compiled_model.hpp"
+#include "model_options.hpp"
+#include "salt/io/error.hpp"
+#include "salt/io/file.hpp"
+
+namespace salt::cli {
+
+Args export_embedded_args() {
+    Args a("export-embedded", "Pack trained weights into the blob salt's embedded inference path loads "
+                              "(BatchNorm folded, fp32; see examples/embedded).");
+    a.required("weights", "FILE", "safetensors weights written by salt train");
+    a.required("out", "FILE", "the blob to write");
+    add_postprocess_options(a);
+    a.flag("quiet", "print nothing but errors");
+    return a;
+}
+
+int cmd_export_embedded(int argc, char** argv) {
+    Args a = export_embedded_args();
+    a.parse(argc, argv);
+    const auto weights = io::SafetensorsFile::read(a.get("weights"));
+    const CompiledModel* model = nullptr;
+    try {
+        model = &model_for_weights(weights, DeviceKind::cpu);
+    } catch (const std::invalid_argument& e) {
+        throw io::IoError(a.get("weights"), e.what());
+    }
+    const auto post = postprocess_from(a, weights, model->config().classification_head);
+    std::vector<unsigned char> blob;
+    try {
+        blob = model->embedded_blob(weights, post);
+    } catch (const std::invalid_argument& e) {
+        std::string why = e.what();
+        if (why.rfind(weights.source() + ": ", 0) == 0) why.erase(0, weights.source().size() + 2);
+        throw io::IoError(a.get("weights"), why);
+    }
+    io::write_file_atomic(a.get("out"), blob.data(), blob.size());
+    if (!a.has("quiet")) {
+        const auto f = model->embedded_footprint();
+        std::printf("salt export-embedded: %s (%s): %zu bytes; arena %zu bytes (weights %zu, activations %zu); %s\n",
+                    a.get("out").c_str(), config_name(model->config()).c_str(), blob.size(), f.arena_bytes, f.weights_bytes,
+                    f.activation_bytes, postprocess_text(post).c_str());
+    }
+    return 0;
+}
+
+}  // namespace salt::cli

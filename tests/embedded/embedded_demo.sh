@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The embedded example end to end: train salt's default model for two steps, pack it with
+# `salt export-embedded`, segment images with salt-embedded-demo (built -fno-exceptions -fno-rtti,
+# static arena) and compare its masks with `salt predict`'s for the same weights and settings;
+# then the example's and the exporter's errors.
+# usage: embedded_demo.sh SALT DEMO PYTHON WORK_DIR
+set -u
+source "$(dirname "$0")/../cli/cli_lib.sh"
+demo="$2"
+py="$3"
+cli_start "$1" "$4"
+
+check 0 "synth" "$salt" synth --out "$work/data" --count 8 --seed 3
+check 0 "train 2 steps" "$salt" train --data "$work/data" --out "$work/run" --epochs 1 --max-steps 2 --batch 4 --quiet
+check 0 "info prints the embedded arena" "$salt" info
+contains "$work/out.txt" "embedded inference (salt/embedded, fp32, no heap): arena" "info: embedded arena line"
+
+# PNG -> PGM for the example (OpenCV from Debian's python3-opencv).
+"$py" - "$work/data/train/images" "$work/pgm" <<'PY' || { echo "FAIL: PNG to PGM"; fail=1; }
+import os, sys, cv2
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst, exist_ok=True)
+for name in sorted(os.listdir(src))[:3]:
+    img = cv2.imread(os.path.join(src, name), cv2.IMREAD_GRAYSCALE)
+    cv2.imwrite(os.path.join(dst, name[:-4] + ".pgm"), img)
+PY
+
+# The same weights through salt predict and through the example: first at the saved settings (after
+# two training steps the masks are empty or full), then at a threshold put at the median probability
+# the example reports for the first image, so that its mask is about half salt. A pixel may differ
+# from salt predict's only where its probability is within 1e-4 of the threshold (the two paths sum
+# in different orders).
+compare() {  # compare <label> <threshold or ""> : demo vs predict on every image
+    local t="$1" opt=()
+    [ -n "$2" ] && opt=(--threshold "$2")
+    check 0 "export-embedded ($t)" "$salt" export-embedded --weights "$work/run/best.safetensors" --out "$work/model-$t.bin" "${opt[@]}"
+    check 0 "predict ($t)" "$salt" predict --weights "$work/run/best.safetensors" --images "$work/data/train/images" --out "$work/pred-$t" --quiet "${opt[@]}"
+    for f in "$work"/pgm/*.pgm; do
+        id="$(basename "$f" .pgm)"
+        check 0 "demo $id ($t)" "$demo" "$work/model-$t.bin" "$f" "$work/mask-$t-$id.pgm" "$work/prob-$t-$id.f32"
+        "$py" - "$work/pred-$t/$id.png" "$work/mask-$t-$id.pgm" "$work/prob-$t-$id.f32" "${2:-0.5}" <<'PY' || fail=1
+import sys, cv2, numpy as np
+a = cv2.imread(sys.argv[1], cv2.IMREAD_GRAYSCALE) > 0
+b = cv2.imread(sys.argv[2], cv2.IMREAD_GRAYSCALE) > 0
+p = np.fromfile(sys.argv[3], dtype=np.float32)
+if a.shape != b.shape or p.size != a.size:
+    print(f"FAIL: {sys.argv[2]}: shape {b.shape} / {p.size} probabilities, salt predict's {a.shape}"); sys.exit(1)
+p = p.reshape(a.shape)
+diff = a != b
+far = diff & (np.abs(p - float(sys.argv[4])) >= 1e-4)
+print(f"{'FAIL' if far.any() else 'ok'}: {sys.argv[2]}: {int(diff.sum())} pixels differ from salt predict, "
+      f"{int(far.sum())} of them away from the threshold ({int(a.sum())} salt pixels of {a.size}; "
+      f"probabilities {p.min():.6f}..{p.max():.6f})")
+sys.exit(1 if far.any() else 0)
+PY
+    done
+}
+compare saved ""
+first="$(ls "$work"/pgm/*.pgm | head -1)"
+median="$("$py" -c "import sys, numpy as np; print('%.9f' % float(np.median(np.fromfile(sys.argv[1], dtype=np.float32))))" \
+          "$work/prob-saved-$(basename "$first" .pgm).f32")"
+echo "median probability of $(basename "$first"): $median"
+compare median "$median"
+salt_px="$("$py" -c "import sys, cv2; print(int((cv2.imread(sys.argv[1], cv2.IMREAD_GRAYSCALE) > 0).sum()))" \
+           "$work/mask-median-$(basename "$first" .pgm).pgm")"
+if [ "$salt_px" -gt 2000 ] && [ "$salt_px" -lt 8200 ]; then echo "ok: the median threshold gives a mixed mask ($salt_px salt pixels)"
+else echo "FAIL: the median threshold gives $salt_px salt pixels of 10201"; fail=1; fi
+
+# Errors: one line, exit 1, no output file.
+check 2 "demo without arguments" "$demo"
+check 1 "demo: missing blob" "$demo" "$work/none.bin" "$first" "$work/e1.pgm"
+head -c 1000 "$work/model-saved.bin" > "$work/short.bin"
+check 1 "demo: truncated blob" "$demo" "$work/short.bin" "$first" "$work/e2.pgm"
+contains "$work/err.txt" "shorter than its header says" "truncated blob named"
+printf 'not a model at all, but longer than one header of 128 bytes.......................................................................' > "$work/junk.bin"
+check 1 "demo: not a blob" "$demo" "$work/junk.bin" "$first" "$work/e3.pgm"
+contains "$work/err.txt" "SALTEMB1" "bad magic named"
+printf 'P5\n200 200\n255\n' > "$work/big.pgm"
+check 1 "demo: image too large" "$demo" "$work/model-saved.bin" "$work/big.pgm" "$work/e4.pgm"
+cp "$work/data/train/images/$(basename "$first" .pgm).png" "$work/image.png"
+check 1 "demo: PNG instead of PGM" "$demo" "$work/model-saved.bin" "$work/image.png" "$work/e5.pgm"
+check 1 "demo: unwritable output" "$demo" "$work/model-saved.bin" "$first" "$work/no/such/dir/m.pgm"
+for e in e1 e2 e3 e4 e5; do [ -e "$work/$e.pgm" ] && { echo "FAIL: $e.pgm written"; fail=1; }; done
+check 1 "export-embedded: missing weights" "$salt" export-embedded --weights "$work/none.safetensors" --out "$work/x.bin"
+check 1 "export-embedded: unwritable output" "$salt" export-embedded --weights "$work/run/best.safetensors" --out "$work/no/dir/x.bin"
+check 2 "export-embedded without --out" "$salt" export-embedded --weights "$work/run/best.safetensors"
+[ -e "$work/x.bin" ] && { echo "FAIL: x.bin written"; fail=1; }
+exit $fail
