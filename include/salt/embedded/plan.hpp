@@ -124,43 +124,33 @@ constexpr bool walk(V& v) {
             const int a = (x + 1) % kBuffers, c = (x + 2) % kBuffers, d = (x + 3) % kBuffers;
             const bool down = stride != 1 || s.c != out_c;
             int identity = x;
-            Shape o{};
+            if (down) {
+                if (!conv(blk.with("downsample.0"), blk.with("downsample.1"), s, Conv2dParams{s.c, out_c, 1, stride, 0, 1, false},
+                          x, d, -1, false))
+                    return false;
+                identity = d;
+            }
             if (bottleneck) {
                 const Conv2dParams p1{s.c, planes, 1, 1, 0, 1, false};
                 const Conv2dParams p2{planes, planes, 3, stride, dil, dil, false};
                 const Conv2dParams p3{planes, out_c, 1, 1, 0, 1, false};
                 const Shape s1 = conv2d_out_shape(s, p1), s2 = conv2d_out_shape(s1, p2);
-                o = conv2d_out_shape(s2, p3);
-                if (down) {
-                    if (!conv(blk.with("downsample.0"), blk.with("downsample.1"), s, Conv2dParams{s.c, out_c, 1, stride, 0, 1, false},
-                              x, d, -1, false))
-                        return false;
-                    identity = d;
-                }
                 if (!conv(blk.with("conv1"), blk.with("bn1"), s, p1, x, a, -1, true)) return false;
                 if (!conv(blk.with("conv2"), blk.with("bn2"), s1, p2, a, c, -1, true)) return false;
                 // conv3 + bn3, the identity added, ReLU: into `a` (conv1's output is no longer needed).
                 if (!conv(blk.with("conv3"), blk.with("bn3"), s2, p3, c, a, identity, true)) return false;
+                s = conv2d_out_shape(s2, p3);
+                x = a;
             } else {
                 const Conv2dParams p1{s.c, planes, 3, stride, dil, dil, false};
                 const Conv2dParams p2{planes, planes, 3, 1, dil, dil, false};
                 const Shape s1 = conv2d_out_shape(s, p1);
-                o = conv2d_out_shape(s1, p2);
-                if (down) {
-                    if (!conv(blk.with("downsample.0"), blk.with("downsample.1"), s, Conv2dParams{s.c, out_c, 1, stride, 0, 1, false},
-                              x, d, -1, false))
-                        return false;
-                    identity = d;
-                }
                 if (!conv(blk.with("conv1"), blk.with("bn1"), s, p1, x, a, -1, true)) return false;
+                // conv2 + bn2, the identity added, ReLU: into `c`.
                 if (!conv(blk.with("conv2"), blk.with("bn2"), s1, p2, a, c, identity, true)) return false;
-                // The block's output is in `c`; rotate so that it becomes `a`'s role below.
+                s = conv2d_out_shape(s1, p2);
                 x = c;
-                s = o;
-                continue;
             }
-            x = a;
-            s = o;
         }
     }
     const Shape features = s;
