@@ -39,9 +39,7 @@ int cmd_export_embedded(int argc, char** argv) {
     try {
         blob = model->embedded_blob(weights, post);
     } catch (const std::invalid_argument& e) {
-        std::string why = e.what();
-        if (why.rfind(weights.source() + ": ", 0) == 0) why.erase(0, weights.source().size() + 2);
-        throw io::IoError(a.get("weights"), why);
+        throw weights_error(weights, e);
     }
     io::write_file_atomic(a.get("out"), blob.data(), blob.size());
     if (!a.has("quiet")) {

@@ -72,6 +72,14 @@ inline void add_postprocess_options(Args& a) {
                              "(the options above still apply)");
 }
 
+// An error about a weights file's contents ("<file>: <reason>" from the library) as an IoError that
+// names the file once.
+inline io::IoError weights_error(const io::SafetensorsFile& weights, const std::exception& e) {
+    std::string why = e.what();
+    if (why.rfind(weights.source() + ": ", 0) == 0) why.erase(0, weights.source().size() + 2);
+    return io::IoError(weights.source(), why);
+}
+
 // The post-processing for `weights`: what training saved with them, unless the options say otherwise.
 inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsFile& weights, bool classifier) {
     train::PostProcess p;
@@ -79,9 +87,7 @@ inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsF
         try {
             p = train::PostProcess::from_metadata(weights.metadata(), weights.source());
         } catch (const std::invalid_argument& e) {
-            std::string why = e.what();  // "<file>: <reason>": the file once, as IoError's own part
-            if (why.rfind(weights.source() + ": ", 0) == 0) why.erase(0, weights.source().size() + 2);
-            throw io::IoError(weights.source(), why);
+            throw weights_error(weights, e);
         }
     }
     if (a.has("tta") && a.has("no-tta")) throw UsageError("--tta and --no-tta contradict each other");

@@ -104,10 +104,9 @@ constexpr bool walk(V& v) {
     };
 
     // Stem: conv1 7x7/2 + bn1 + relu, maxpool 3x3/2.
-    if (!conv(backbone.with("conv1"), backbone.with("bn1"), s, Conv2dParams{C.in_channels, 64, 7, 2, 3, 1, false}, kInput,
-              0, -1, true))
-        return false;
-    s = conv2d_out_shape(s, Conv2dParams{C.in_channels, 64, 7, 2, 3, 1, false});
+    const Conv2dParams stem{C.in_channels, 64, 7, 2, 3, 1, false};
+    if (!conv(backbone.with("conv1"), backbone.with("bn1"), s, stem, kInput, 0, -1, true)) return false;
+    s = conv2d_out_shape(s, stem);
     if (!v.max_pool(MaxPoolStep{s, 0, 1})) return false;
     s = Shape{pool_out_extent(s.h, 3, 2, 1), pool_out_extent(s.w, 3, 2, 1), 64};
 
