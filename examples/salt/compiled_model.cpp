@@ -21,6 +21,9 @@ std::unique_ptr<CompiledModel> make_model_1ch_128_os16_rates_2_4_6();
 std::unique_ptr<CompiledModel> make_model_1ch_128_os16_v3plus();
 std::unique_ptr<CompiledModel> make_model_1ch_128_os16_classifier();
 std::unique_ptr<CompiledModel> make_model_1ch_128_os16_resnet34();
+// Combinations of those options that the ablation measured together.
+std::unique_ptr<CompiledModel> make_model_1ch_128_os16_v3plus_classifier();
+std::unique_ptr<CompiledModel> make_model_1ch_128_os16_resnet34_classifier();
 #if SALT_CLI_CUDA
 // On the CUDA backend: what `salt train` runs at its default size — 1 channel (image) or 2 (image +
 // depth) at output stride 8, and output stride 16 — and therefore what eval, predict and forward need
@@ -98,6 +101,8 @@ const std::vector<std::unique_ptr<CompiledModel>>& compiled_models() {
         v.push_back(make_model_1ch_128_os16_v3plus());
         v.push_back(make_model_1ch_128_os16_classifier());
         v.push_back(make_model_1ch_128_os16_resnet34());
+        v.push_back(make_model_1ch_128_os16_v3plus_classifier());
+        v.push_back(make_model_1ch_128_os16_resnet34_classifier());
 #if SALT_CLI_CUDA
         v.push_back(make_cuda_model_1ch_128_os8());
         v.push_back(make_cuda_model_2ch_128_os8());

@@ -39,7 +39,9 @@ check 0 "resume with --max-minutes 0" "$salt" train --resume "$work/timed" --epo
 
 # salt info --list names every compiled configuration.
 check 0 "info --list" "$salt" info --list
-for c in "DeepLabV3+ decoder" "image classifier" "resnet34" "rates 2,4,6"; do contains "$work/out.txt" "$c" "info --list shows $c"; done
+for c in "DeepLabV3+ decoder" "image classifier" "resnet34" "rates 2,4,6" "DeepLabV3+ decoder, image classifier" "resnet34, image classifier"; do
+    contains "$work/out.txt" "$c" "info --list shows $c"
+done
 
 # A run with the recipe options; they are recorded and kept on resume.
 check 0 "train with classifier, cosine, Lovasz phase, image-only loss" "$salt" train --data "$data" --out "$work/run" \
