@@ -25,13 +25,15 @@ std::unique_ptr<CompiledModel> make_model_1ch_128_os16_resnet34();
 std::unique_ptr<CompiledModel> make_model_1ch_128_os16_v3plus_classifier();
 std::unique_ptr<CompiledModel> make_model_1ch_128_os16_resnet34_classifier();
 #if SALT_CLI_CUDA
-// On the CUDA backend: what `salt train` runs at its default size — 1 channel (image) or 2 (image +
-// depth) at output stride 8, and output stride 16 — and therefore what eval, predict and forward need
+// On the CUDA backend: what `salt train` runs at its default size — its default model (output stride 16
+// with the image classifier), output stride 16 without it, and 1 channel (image) or 2 (image + depth) at
+// output stride 8 — and therefore what eval, predict and forward need
 // for the weights it writes. The 101x101 and 3-channel configurations (torchvision parity, unpadded
 // input) stay CPU-only: each CUDA configuration is one more model translation unit to compile.
 std::unique_ptr<CompiledModel> make_cuda_model_1ch_128_os8();
 std::unique_ptr<CompiledModel> make_cuda_model_2ch_128_os8();
 std::unique_ptr<CompiledModel> make_cuda_model_1ch_128_os16();
+std::unique_ptr<CompiledModel> make_cuda_model_1ch_128_os16_classifier();
 #endif
 
 models::DeepLabV3Config make_config(int height, int width, int channels, int output_stride, const Architecture& arch) {
@@ -107,6 +109,7 @@ const std::vector<std::unique_ptr<CompiledModel>>& compiled_models() {
         v.push_back(make_cuda_model_1ch_128_os8());
         v.push_back(make_cuda_model_2ch_128_os8());
         v.push_back(make_cuda_model_1ch_128_os16());
+        v.push_back(make_cuda_model_1ch_128_os16_classifier());
 #endif
         return v;
     }();

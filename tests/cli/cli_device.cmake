@@ -36,11 +36,14 @@ if(CUDA)
   expect(2 "--winograd is for the CPU backend" train --out ${TMP}/run --device cuda --winograd)
   # A configuration compiled for the CPU only, asked for on CUDA: refused before any device is opened.
   expect(2 "compiled for the CPU only; the CUDA configurations are: 1 channel, 128x128, output stride 8"
-         train --out ${TMP}/run --device cuda --size 101)
+         train --out ${TMP}/run --device cuda --size 101 --output-stride 8 --classifier off)
 else()
   expect(2 "built without CUDA" train --out ${TMP}/run --device cuda)
   expect(2 "built without CUDA" bench --device cuda:1)
 endif()
+# The default model (output stride 16, image classifier) at a size where it is not compiled: the error
+# says which options give a compiled one.
+expect(2 "with --size 101 or --depth-channel add --output-stride 8 --classifier off" train --out ${TMP}/run --size 101)
 if(EXISTS ${TMP}/run)
   message(FATAL_ERROR "a refused salt train created ${TMP}/run")
 endif()

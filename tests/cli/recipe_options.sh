@@ -91,9 +91,19 @@ check 0 "predict --min-area 10202" "$salt" predict --weights "$work/run/best.saf
     --out "$work/pred-empty" --min-area 10202 --submission "$work/empty.csv"
 [ "$(grep -c ',$' "$work/empty.csv")" = 40 ] && echo "ok: every mask is empty" || { echo "FAIL: masks survived --min-area 10202"; fail=1; }
 
+# The default recipe (docs/results.md): a run given no recipe or architecture option trains ResNet-50 at
+# output stride 16 with the image classifier, cosine schedule, BCE + Dice, and post-processing on.
+check 0 "train with the defaults" "$salt" train --data "$data" --out "$work/default" --epochs 1 --max-steps 1 --batch 4 \
+    --threads 1
+contains "$work/err.txt" "output stride 16, image classifier" "the default model is announced"
+for kv in encoder=resnet50 decoder=deeplabv3 output-stride=16 classifier=on rates=12,24,36 schedule=cosine loss=bce_dice \
+          lovasz-after=0 postprocess=on; do
+    contains "$work/default/run.txt" "^$kv\$" "the default run records $kv"
+done
+
 # A model without the classifier: --gate is a usage error; weights from before the options load as before.
 check 0 "train plain OS16" "$salt" train --data "$data" --out "$work/plain" --epochs 1 --max-steps 1 --batch 4 --output-stride 16 \
-    --postprocess off --threads 1 --quiet
+    --classifier off --postprocess off --threads 1 --quiet
 lacks "$work/out.txt" "post-processing (saved" "--postprocess off chooses nothing"
 check 2 "eval --gate without a classifier" "$salt" eval --weights "$work/plain/best.safetensors" --data "$data" --gate 0.5
 contains "$work/err.txt" "needs a model with an image classifier" "the gate error says why"
