@@ -118,6 +118,16 @@ TEST_CASE("cuda: the whole model on the device matches the reference (TF32 off)"
     mc::compare("cuda, os8", got, ref, 1e-4);
 }
 
+// salt train's default model: output stride 16 with the image classifier (never run on a GPU yet).
+TEST_CASE("cuda: the default model (os 16, image classifier) on the device matches the reference (TF32 off)", "[cuda]") {
+    constexpr models::DeepLabV3Config C{.height = 32, .width = 32, .in_channels = 1, .output_stride = 16,
+                                        .classification_head = true};
+    const mc::Pass got = mc::run<Cuda, C>(2);
+    const mc::Pass ref = mc::run<backend::Reference, C>(2);
+    REQUIRE(ref.cls.size() == 2);
+    mc::compare("cuda, os16 + classifier", got, ref, 1e-4);
+}
+
 TEST_CASE("cuda: once warm, a training step takes no memory from the driver", "[cuda]") {
     constexpr models::DeepLabV3Config C{.height = 32, .width = 32, .in_channels = 1, .output_stride = 16};
     using M = models::DeepLabV3<float, C, Cuda>;

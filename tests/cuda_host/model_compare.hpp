@@ -1,5 +1,6 @@
 // tests/cuda_host/model_compare.hpp — the whole DeepLabV3-ResNet50 on one backend against the same
-// model on the reference backend: a training forward (outputs, aux outputs, the running statistics
+// model on the reference backend: a training forward (outputs, aux outputs, the image classifier's
+// logits where the model has one, the running statistics
 // it updates), a backward from fixed output gradients (the input gradient and every parameter
 // gradient), and an inference forward (on a backend with the fused conv + BN op, its fused path).
 // Conv weights are compared in PyTorch's OIHW order, so backends with different kernel layouts
@@ -25,7 +26,7 @@
 namespace salt::test::model_compare {
 
 struct Pass {
-    std::vector<float> out, aux, dx, eval_out;
+    std::vector<float> out, aux, cls, dx, eval_out, eval_cls;  // cls: the image classifier's logits
     std::map<std::string, std::vector<float>> tensors;  // "grad.<name>" and "after.<name>" (buffers)
     std::size_t train_high_water = 0, train_declared = 0, eval_high_water = 0, eval_declared = 0;
 };
@@ -49,6 +50,9 @@ Pass run(int n, typename B::options o = {}) {
     for (auto& v : x) v = float(data.normal());
     for (auto& v : dy) v = float(data.normal() / double(dy.size()));
     for (auto& v : da) v = float(0.4 * data.normal() / double(da.size()));
+    // The classifier's logit gradient, drawn after the others so the cases without it keep their data.
+    std::vector<float> dc(C.classification_head ? std::size_t(n) : 0);
+    for (auto& v : dc) v = float(0.5 * data.normal() / double(n));
     Tensor<float, M::in_shape, B> xt(dev, n);
     xt.upload(x);
     Pass p;
@@ -60,6 +64,7 @@ Pass run(int n, typename B::options o = {}) {
         auto out = m->forward(xt.view(), ctx);
         p.out = download<B>(dev, out.out.data(), out.out.size());
         if constexpr (C.aux) p.aux = download<B>(dev, out.aux.data(), out.aux.size());
+        if constexpr (C.classification_head) p.cls = download<B>(dev, out.cls.data(), out.cls.size());
         auto g = ctx.template take<float, M::out_shape>(n);
         upload<B>(dev, g.data(), std::span<const float>(dy));
         TensorView<float, M::out_shape> ga;
@@ -67,7 +72,12 @@ Pass run(int n, typename B::options o = {}) {
             ga = ctx.template take<float, M::out_shape>(n);
             upload<B>(dev, ga.data(), std::span<const float>(da));
         }
-        auto dx = m->backward(g, ctx, ga);
+        TensorView<float, M::cls_shape> gc;
+        if constexpr (C.classification_head) {
+            gc = ctx.template take<float, M::cls_shape>(n);
+            upload<B>(dev, gc.data(), std::span<const float>(dc));
+        }
+        auto dx = m->backward(g, ctx, ga, gc);
         p.dx = download<B>(dev, dx.data(), dx.size());
         p.train_high_water = ws.high_water();
         p.train_declared = M::workspace_bytes(n, nn::Mode::train);
@@ -77,6 +87,7 @@ Pass run(int n, typename B::options o = {}) {
         nn::Context<B> ctx{ws, nn::Mode::eval, nullptr};
         auto out = m->forward(xt.view(), ctx);
         p.eval_out = download<B>(dev, out.out.data(), out.out.size());
+        if constexpr (C.classification_head) p.eval_cls = download<B>(dev, out.cls.data(), out.cls.size());
         p.eval_high_water = ws.high_water();
         p.eval_declared = M::workspace_bytes(n, nn::Mode::eval);
     }
@@ -107,6 +118,11 @@ inline double compare(const std::string& name, const Pass& got, const Pass& ref,
     };
     check("out", got.out, ref.out);
     if (!ref.aux.empty()) check("aux", got.aux, ref.aux);
+    REQUIRE(got.cls.size() == ref.cls.size());
+    if (!ref.cls.empty()) {
+        check("cls", got.cls, ref.cls);
+        check("eval.cls", got.eval_cls, ref.eval_cls);
+    }
     check("grad.input", got.dx, ref.dx);
     check("eval.out", got.eval_out, ref.eval_out);
     REQUIRE(got.tensors.size() == ref.tensors.size());
@@ -117,7 +133,7 @@ inline double compare(const std::string& name, const Pass& got, const Pass& ref,
     }
     CHECK(got.train_high_water == got.train_declared);
     CHECK(got.eval_high_water == got.eval_declared);
-    WARN(name << ": " << got.tensors.size() + 4 << " tensors, worst relative L2 " << worst << " (" << worst_name << ")");
+    WARN(name << ": " << got.tensors.size() + 4 + (ref.aux.empty() ? 0 : 1) + (ref.cls.empty() ? 0 : 2) << " tensors, worst relative L2 " << worst << " (" << worst_name << ")");
     return worst;
 }
 

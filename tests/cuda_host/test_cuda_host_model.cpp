@@ -33,3 +33,16 @@ TEST_CASE("cuda_host: the whole model on the emulated CUDA backend matches the r
     const mc::Pass ref = mc::run<backend::Reference, C>(3);
     mc::compare("emulated cuda, os16", got, ref, 1e-5);
 }
+
+// salt train's default model (output stride 16 with the image classifier on layer4), small: the
+// classifier's global pool and linear layer, forward and backward, on the emulated CUDA backend.
+TEST_CASE("cuda_host: the whole model on the emulated CUDA backend matches the reference (os 16, image classifier)",
+          "[cuda_host]") {
+    constexpr models::DeepLabV3Config C{.height = 32, .width = 32, .in_channels = 1, .output_stride = 16,
+                                        .classification_head = true};
+    const mc::Pass got = mc::run<test::CudaEmulated, C>(2);
+    const mc::Pass ref = mc::run<backend::Reference, C>(2);
+    REQUIRE(ref.cls.size() == 2);
+    CHECK(ref.tensors.count("grad.classification_head.1.weight") == 1);
+    mc::compare("emulated cuda, os16 + classifier", got, ref, 1e-5);
+}

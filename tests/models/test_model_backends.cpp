@@ -64,6 +64,9 @@ Pass run(const std::filesystem::path& weights, int n, bool winograd = false) {
     for (auto& v : x) v = T(float(data.normal()));
     for (auto& v : dy) v = T(float(data.normal() / double(dy.size())));
     for (auto& v : da) v = T(float(0.4 * data.normal() / double(da.size())));
+    // The classifier's logit gradient, drawn after the others so the cases without it keep their data.
+    std::vector<T> dc(C.classification_head ? std::size_t(n) : 0);
+    for (auto& v : dc) v = T(float(0.5 * data.normal() / double(n)));
     Tensor<T, M::in_shape, B> xt(dev, n);
     xt.upload(x);
     Pass p;
@@ -79,11 +82,17 @@ Pass run(const std::filesystem::path& weights, int n, bool winograd = false) {
         auto o = m->forward(xt.view(), ctx);
         add("out", download<B>(dev, o.out.data(), o.out.size()));
         add("aux", download<B>(dev, o.aux.data(), o.aux.size()));
+        if constexpr (C.classification_head) add("cls", download<B>(dev, o.cls.data(), o.cls.size()));
         auto g = ctx.template take<T, M::out_shape>(n);
         auto ga = ctx.template take<T, M::out_shape>(n);
         upload<B>(dev, g.data(), std::span<const T>(dy));
         upload<B>(dev, ga.data(), std::span<const T>(da));
-        auto dx = m->backward(g, ctx, ga);
+        TensorView<T, M::cls_shape> gc;
+        if constexpr (C.classification_head) {
+            gc = ctx.template take<T, M::cls_shape>(n);
+            upload<B>(dev, gc.data(), std::span<const T>(dc));
+        }
+        auto dx = m->backward(g, ctx, ga, gc);
         add("grad.input", download<B>(dev, dx.data(), dx.size()));
         p.train_high_water = ws.high_water();
         p.train_declared = M::workspace_bytes(n, nn::Mode::train);
@@ -98,7 +107,9 @@ Pass run(const std::filesystem::path& weights, int n, bool winograd = false) {
     {
         Workspace<B> ws(dev, M::workspace_bytes(n, nn::Mode::eval));
         nn::Context<B> ctx{ws, nn::Mode::eval, nullptr};
-        m->forward(xt.view(), ctx);
+        auto o = m->forward(xt.view(), ctx);
+        add("eval.out", download<B>(dev, o.out.data(), o.out.size()));
+        if constexpr (C.classification_head) add("eval.cls", download<B>(dev, o.cls.data(), o.cls.size()));
         p.eval_high_water = ws.high_water();
         p.eval_declared = M::workspace_bytes(n, nn::Mode::eval);
     }
@@ -162,6 +173,14 @@ TEST_CASE("simd against reference, whole model, output stride 16 with aux: outpu
           "[unit][model][backend]") {
     compare<models::DeepLabV3Config{.height = 32, .width = 32, .in_channels = 1, .output_stride = 16, .aux = true}>(
         "os16", 21, 4);
+}
+
+// salt train's default model: output stride 16 with the image classifier (global pool and a linear
+// layer on layer4's features, its logit's gradient flowing back into the backbone).
+TEST_CASE("simd against reference, whole model, output stride 16 with aux and the image classifier",
+          "[unit][model][backend]") {
+    compare<models::DeepLabV3Config{.height = 32, .width = 32, .in_channels = 1, .output_stride = 16, .aux = true,
+                                    .classification_head = true}>("os16-classifier", 21, 4);
 }
 
 // The simd backend's Winograd forward convs (Options::winograd). On a 32x32 input at output stride
