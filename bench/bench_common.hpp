@@ -29,6 +29,7 @@ inline const salt::backend::simd::PeakRate& measured_peak() {
         benchmark::AddCustomContext("peak_threads", std::to_string(r.threads));
         benchmark::AddCustomContext("peak_fp32_GFLOP/s", std::to_string(r.fp32_gflops));
         benchmark::AddCustomContext("peak_bf16_GFLOP/s", std::to_string(r.bf16_gflops));
+        benchmark::AddCustomContext("peak_int8_GOP/s", std::to_string(r.int8_gops));
         benchmark::AddCustomContext("peak_vector_isa", r.vector_isa);
         return r;
     }();

@@ -35,10 +35,12 @@ int cmd_bench(int argc, char** argv) {
         // The vector units' limit on this machine now (never a constant: CPUs differ), to read the
         // timings against; salt-bench and salt-profile print their %peak of the same measurement.
         const auto p = backend::simd::measure_peak(ro.threads > 0 ? ro.threads : omp_get_max_threads());
-        std::fprintf(stderr, "  vector units' limit, measured now on %d threads (%s): fp32 FMA %.1f GFLOP/s, bf16 %s\n",
+        std::fprintf(stderr, "  vector units' limit, measured now on %d threads (%s): fp32 FMA %.1f GFLOP/s, bf16 %s, int8 %s\n",
                      p.threads, p.vector_isa.c_str(), p.fp32_gflops,
                      p.bf16_gflops > 0 ? (std::to_string(int(p.bf16_gflops + 0.5)) + " GFLOP/s").c_str()
-                                       : "not in this build");
+                                       : "not in this build",
+                     p.int8_gops > 0 ? (std::to_string(int(p.int8_gops + 0.5)) + " GOP/s (" + p.int8_isa + ")").c_str()
+                                     : "no VNNI in this build");
     }
     auto line = [&](const char* what, int b, double s) {
         std::printf("%-34s batch %3d  %9.1f ms  %8.2f images/s\n", what, b, s * 1e3, double(b) / s);

@@ -5,7 +5,8 @@
 //
 // Method: every thread in use runs independent chains of multiply-adds on the vector width this build
 // was compiled for (xsimd's default batch; with AVX512_BF16, also VDPBF16PS, which does two
-// multiply-adds per fp32 lane) and times itself with its own CPU clock in ten slices, keeping the
+// multiply-adds per fp32 lane; with AVX512-VNNI or AVX-VNNI, VPDPBUSD, four int8 products per int32
+// lane) and times itself with its own CPU clock in ten slices, keeping the
 // best slice: time the thread spent descheduled by the kernel is not counted, and a slice slowed
 // otherwise (a hypervisor taking the core, a lower clock) does not lower the figure unless all are.
 // The clock is read once per 4096 rounds (it is a system call: read every 64 rounds it halved the
@@ -17,6 +18,9 @@
 #include <time.h>
 
 #include <omp.h>
+#if defined(__AVX512VNNI__) || defined(__AVXVNNI__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstdint>
@@ -31,6 +35,10 @@ struct PeakRate {
     double fp32_gflops = 0;        // fp32 FMA on vfloat (kLanes lanes): 2 flops per lane
     double bf16_gflops = 0;        // VDPBF16PS, 4 flops per fp32 lane; 0 when this build has no bf16 GEMM
     std::string vector_isa;        // what the fp32 figure ran on, e.g. "avx512bw, 16 fp32 lanes"
+    // VPDPBUSD (u8 x s8 products, four summed into each int32 lane: 8 ops per lane), on the widest
+    // VNNI this build was compiled for; 0 without VNNI. The limit an int8 kernel would be read against.
+    double int8_gops = 0;
+    std::string int8_isa;          // "avx512vnni, 16 int32 lanes", "avx-vnni, 8 int32 lanes" or empty
 };
 
 namespace peak_detail {
@@ -114,18 +122,72 @@ inline double bf16_rate(double seconds, float& sink) {
 }
 #endif
 
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+inline constexpr const char* kInt8Isa = "avx512vnni, 16 int32 lanes";
+using vint8acc = __m512i;
+inline constexpr int kInt8Lanes = 16;
+inline vint8acc int8_dot(vint8acc acc, vint8acc a, vint8acc b) { return _mm512_dpbusd_epi32(acc, a, b); }
+inline vint8acc int8_set(int v) { return _mm512_set1_epi32(v); }
+inline int int8_fold(vint8acc v) { return _mm512_reduce_add_epi32(v); }
+#elif defined(__AVXVNNI__)
+inline constexpr const char* kInt8Isa = "avx-vnni, 8 int32 lanes";
+using vint8acc = __m256i;
+inline constexpr int kInt8Lanes = 8;
+inline vint8acc int8_dot(vint8acc acc, vint8acc a, vint8acc b) { return _mm256_dpbusd_avx_epi32(acc, a, b); }
+inline vint8acc int8_set(int v) { return _mm256_set1_epi32(v); }
+inline int int8_fold(vint8acc v) {
+    alignas(32) int lanes[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), v);
+    int s = 0;
+    for (int x : lanes) s += x;
+    return s;
+}
+#endif
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__) || defined(__AVXVNNI__)
+#define SALT_HAVE_VNNI_PEAK 1
+// VPDPBUSD chains: four u8 x s8 products added into each int32 lane, 8 ops per lane. The operands are
+// small (1 x 1 per byte), so the int32 sums cannot overflow within a measurement.
+inline double int8_rate(double seconds, float& sink) {
+    vint8acc acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = int8_set(c);
+    const vint8acc a = int8_set(0x01010101), b = int8_set(0x01010101);
+    const double rate = timed_rate(seconds, kChains * kInt8Lanes * 8.0, [&] {
+        vint8acc r[kChains];
+        const vint8acc ra = a, rb = b;
+        for (int c = 0; c < kChains; ++c) r[c] = acc[c];
+        for (int i = 0; i < kInner; ++i) {
+#pragma GCC unroll 24
+            for (int c = 0; c < kChains; ++c) r[c] = int8_dot(r[c], ra, rb);
+        }
+        for (int c = 0; c < kChains; ++c) acc[c] = r[c];
+    });
+    int s = 0;
+    for (int c = 0; c < kChains; ++c) s += int8_fold(acc[c]) & 1;  // wraps harmlessly; only kept alive
+    sink += float(s);
+    return rate;
+}
+#endif
+
 }  // namespace peak_detail
 
+// True when this build measures a VNNI (int8) rate.
+#if defined(SALT_HAVE_VNNI_PEAK)
+inline constexpr bool kHaveVnniPeak = true;
+#else
+inline constexpr bool kHaveVnniPeak = false;
+#endif
+
 // Measures the limit for `threads` threads (0: OpenMP's default), spending about `seconds` of CPU
-// time per thread on each of fp32 and bf16. Costs ~2 x seconds of wall time when the cores are free.
+// time per thread on each of fp32, bf16 and int8. Costs ~3 x seconds of wall time when the cores are free.
 inline PeakRate measure_peak(int threads = 0, double seconds = 0.2) {
     if (threads <= 0) threads = omp_get_max_threads();
     PeakRate r;
     r.vector_isa = std::string(xsimd::default_arch::name()) + ", " + std::to_string(kLanes) + " fp32 lanes";
-    double fp32 = 0, bf16 = 0;
+    double fp32 = 0, bf16 = 0, int8 = 0;
     float sink = 0;
     int ran = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : fp32, bf16, sink, ran)
+#pragma omp parallel num_threads(threads) reduction(+ : fp32, bf16, int8, sink, ran)
     {
         ran += 1;
         fp32 += peak_detail::fp32_rate(seconds, sink);
@@ -133,12 +195,20 @@ inline PeakRate measure_peak(int threads = 0, double seconds = 0.2) {
 #if defined(SALT_HAVE_BF16_GEMM)
         bf16 += peak_detail::bf16_rate(seconds, sink);
 #endif
+#if defined(SALT_HAVE_VNNI_PEAK)
+#pragma omp barrier
+        int8 += peak_detail::int8_rate(seconds, sink);
+#endif
     }
     // The accumulators stay finite (a*x + b with a < 1); a non-finite sink would mean a broken loop.
     if (!(sink == sink)) fp32 = bf16 = 0;
     r.threads = ran;  // OpenMP may give fewer threads than asked
     r.fp32_gflops = fp32 * 1e-9;
     r.bf16_gflops = bf16 * 1e-9;
+    r.int8_gops = int8 * 1e-9;
+#if defined(SALT_HAVE_VNNI_PEAK)
+    r.int8_isa = peak_detail::kInt8Isa;
+#endif
     return r;
 }
 
