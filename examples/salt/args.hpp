@@ -2,7 +2,7 @@
 //
 // Options are "--name value" or "--name=value"; flags are "--name". Every command understands --help
 // (usage to stdout, exit 0). Unknown options, missing values, missing required options and values that
-// do not parse throw UsageError; main() prints the message and the usage to stderr and exits with 2.
+// do not parse throw UsageError; main() prints the message and the synopsis to stderr and exits with 2.
 #pragma once
 
 #include <cstdint>
@@ -104,6 +104,9 @@ public:
     double get_real(const std::string& name, double lo, double hi) const {
         return parse_real(get(name), "option '--" + name + "'", lo, hi);
     }
+    // The one-line synopsis (the first line of usage()): what a usage error shows, so the message is
+    // not buried under the whole option list.
+    std::string synopsis() const { return usage().substr(0, usage().find('\n')); }
     std::string usage() const {
         std::string u = "usage: salt " + command_;
         for (const auto& s : specs_) {

@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
             std::fputs(c.make_args().usage().c_str(), stdout);
             return 0;
         } catch (const salt::cli::UsageError& e) {
-            std::fprintf(stderr, "salt %s: %s\n\n%s", c.name, e.what(), c.make_args().usage().c_str());
+            std::fprintf(stderr, "salt %s: %s\n%s\n(salt %s --help describes every option)\n", c.name, e.what(),
+                         c.make_args().synopsis().c_str(), c.name);
             return 2;
         } catch (const salt::io::IoError& e) {
             std::fprintf(stderr, "salt %s: %s\n", c.name, e.what());

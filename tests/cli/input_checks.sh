@@ -105,4 +105,11 @@ if grep -q "default.*default" "$work/help.txt"; then echo "FAIL: a default print
 else echo "ok: no default printed twice"; fi
 "$salt" predict --help > "$work/help.txt"
 contains "$work/help.txt" "--weights FILE .*(required)" "predict marks --weights as required"
+
+# A usage error is the message, the synopsis and a pointer to --help: three lines, not the option list.
+check 2 "a usage error" "$salt" train --out "$work/short" --batch 1
+contains "$work/err.txt" "^salt train: option '--batch' must be an integer" "the message comes first"
+contains "$work/err.txt" "^usage: salt train " "then the synopsis"
+contains "$work/err.txt" "^(salt train --help describes every option)" "then where the options are described"
+[ "$(wc -l < "$work/err.txt")" = 3 ] && echo "ok: three lines" || { echo "FAIL: usage error of $(wc -l < "$work/err.txt") lines"; fail=1; }
 exit $fail
