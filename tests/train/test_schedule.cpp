@@ -108,3 +108,44 @@ TEST_CASE("warmup-cosine and poly follow their formulas", "[train][schedule]") {
     CHECK_THROWS_AS(q.load_state(std::vector<double>{1.5}), ScheduleStateError);
     CHECK_THROWS_AS(WarmupCosine(0.1, 10, 10), std::invalid_argument);
 }
+
+// A cosine schedule re-planned while it runs (a time limit moving its end): the rate continues from
+// where the old plan had it, falls monotonically and reaches the minimum at the new end, whether
+// the end moved later or earlier. Expected values by hand: halfway between `from` and `to` the
+// cosine factor is (1 + cos(pi/2)) / 2 = 1/2.
+TEST_CASE("a re-planned cosine continues from the current rate and never rises", "[train][schedule]") {
+    CHECK(cosine_tail_lr(0.5, 0.1, 40, 60, 40) == 0.5);
+    CHECK(std::abs(cosine_tail_lr(0.5, 0.1, 40, 60, 50) - 0.3) <= 1e-15);
+    CHECK(cosine_tail_lr(0.5, 0.1, 40, 60, 60) == 0.1);
+    CHECK(cosine_tail_lr(0.5, 0.1, 40, 60, 75) == 0.1);   // past the end: the minimum
+    CHECK(cosine_tail_lr(0.5, 0.1, 40, 40, 40) == 0.1);   // a plan that ends where it is re-planned
+    const WarmupCosine planned(0.01, 100, 10, 1e-4);
+    const double at40 = planned.lr_at(40);
+    for (std::int64_t new_end : {60, 100, 150}) {
+        INFO("re-planned at step 40 to end at " << new_end);
+        double previous = planned.lr_at(39);
+        for (std::int64_t k = 40; k <= new_end + 5; ++k) {
+            const double lr = cosine_tail_lr(at40, 1e-4, 40, new_end, k);
+            CHECK(lr <= previous);
+            previous = lr;
+        }
+        CHECK(cosine_tail_lr(at40, 1e-4, 40, new_end, 40) == at40);
+        CHECK(cosine_tail_lr(at40, 1e-4, 40, new_end, new_end) == 1e-4);
+    }
+    // Later than planned: above the old plan's rate at the same step (slower decay); earlier: below.
+    CHECK(cosine_tail_lr(at40, 1e-4, 40, 150, 70) > planned.lr_at(70));
+    CHECK(cosine_tail_lr(at40, 1e-4, 40, 60, 50) < planned.lr_at(50));
+}
+
+TEST_CASE("a time limit plans the epochs that fit at the current pace", "[train][schedule]") {
+    // 90 minutes, 4.2-minute epochs: after epoch 1 (4.2 minutes used) 20 more fit.
+    CHECK(epochs_that_fit(1, 4.2 * 60, 4.2 * 60, 90 * 60, 30) == 21);
+    CHECK(epochs_that_fit(1, 4.2 * 60, 4.2 * 60, 90 * 60, 12) == 12);  // at most --epochs
+    // After a slow epoch 2 (11 minutes) at 15.2 minutes used: 6 more at that pace; back at 4.2
+    // minutes an epoch after epoch 3 (19.4 used): 16 more.
+    CHECK(epochs_that_fit(2, 15.2 * 60, 11 * 60, 90 * 60, 30) == 8);
+    CHECK(epochs_that_fit(3, 19.4 * 60, 4.2 * 60, 90 * 60, 30) == 19);
+    // The budget is spent: the plan ends with the epoch just done, never before it.
+    CHECK(epochs_that_fit(5, 95 * 60, 4.2 * 60, 90 * 60, 30) == 5);
+    CHECK(epochs_that_fit(5, 10, 0, 90 * 60, 30) == 30);  // a zero-length epoch: everything fits
+}

@@ -11,6 +11,7 @@
 //                      when warmup > 0, as transformers' get_cosine_schedule_with_warmup); then
 //                      min + (base - min) (1 + cos(pi q)) / 2 with q = (k - warmup) / (total - warmup),
 //                      clamped to 1 (k >= total keeps min).
+//   cosine_tail_lr     the rest of a cosine schedule re-planned while it runs (continuous, falling).
 //   Poly               step-based, DeepLab's "poly": min + (base - min) (1 - k / total)^power,
 //                      power 0.9, k clamped to total.
 // For the step-based ones lr() is the rate for the current step k (starting at 0) and step()
@@ -204,6 +205,27 @@ private:
     double base_, min_;
     std::int64_t total_, warmup_;
 };
+
+// The rest of a cosine schedule re-planned at step `from` to end at step `to`: it starts at `from_lr`
+// (the rate the old plan had reached, so the rate is continuous) and anneals to `min_lr` at `to`.
+// A time limit moves a schedule's end while it runs (epochs got slower or faster); laying the
+// whole warm-up + cosine out again over the new end would raise the rate when the end moves later
+// and drop it abruptly when it moves earlier, where this continues from where the rate is and only
+// falls. Steps at or past `to` keep `min_lr`.
+inline double cosine_tail_lr(double from_lr, double min_lr, std::int64_t from, std::int64_t to, std::int64_t k) {
+    if (k >= to) return min_lr;
+    const double q = std::clamp(double(k - from) / double(to - from), 0.0, 1.0);
+    return min_lr + (from_lr - min_lr) * (1.0 + std::cos(std::numbers::pi * q)) / 2.0;
+}
+
+// How many epochs a time-limited schedule can plan after `epoch` of at most `max_epochs`, with
+// `elapsed_s` of the budget `budget_s` used and epochs taking `per_epoch_s` (wall time, validation
+// included): the epochs done plus the whole epochs that fit in what is left, never fewer than the
+// epochs done.
+inline int epochs_that_fit(int epoch, double elapsed_s, double per_epoch_s, double budget_s, int max_epochs) {
+    const double more = std::floor((budget_s - elapsed_s) / std::max(per_epoch_s, 1e-3));
+    return int(std::clamp(double(epoch) + more, double(epoch), double(std::max(epoch, max_epochs))));
+}
 
 class Poly : public StepSchedule {
 public:

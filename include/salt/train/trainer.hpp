@@ -84,6 +84,10 @@ struct TrainResult {
     double best = 0;
     int best_epoch = -1;
     int planned_epochs = 0;  // the epochs the schedule was laid out for
+    // Where a time limit last re-planned the cosine schedule (cosine_tail_lr): from this step on the
+    // rate falls from plan_anchor_lr to the end of the plan. 0: never re-planned.
+    std::int64_t plan_anchor_step = 0;
+    double plan_anchor_lr = 0;
     std::string stopped_because;
     bool failed = false;  // a non-finite loss
     bool postprocess_chosen = false;
@@ -278,8 +282,11 @@ public:
         auto lr_at = [&](int epoch, std::size_t step) {
             const auto total = std::int64_t(result.planned_epochs) * std::int64_t(steps_per_epoch);
             const auto warm = std::min<std::int64_t>(total - 1, std::int64_t(opt_.warmup_epochs * double(steps_per_epoch)));
+            const auto k = std::int64_t(epoch - 1) * std::int64_t(steps_per_epoch) + std::int64_t(step);
+            if (result.plan_anchor_step > 0 && k >= result.plan_anchor_step)
+                return cosine_tail_lr(result.plan_anchor_lr, opt_.min_lr, result.plan_anchor_step, total, k);
             const WarmupCosine c(opt_.lr, total, std::max<std::int64_t>(warm, 0), opt_.min_lr);
-            return c.lr_at(std::int64_t(epoch - 1) * std::int64_t(steps_per_epoch) + std::int64_t(step));
+            return c.lr_at(k);
         };
         // The loss of an epoch: `loss`, then the Lovasz hinge for the last part of the plan.
         auto loss_of = [&](int epoch) {
@@ -360,22 +367,34 @@ public:
                 adam.set_lr(new_lr);
             }
             // A time limit with the cosine schedule: after the first epoch, lay the schedule out over the
-            // epochs that fit; after every later one, shorten the plan if epochs have become slower
-            // (other work on the machine), so the run still ends annealed instead of being cut off.
-            // Wall time per epoch includes validation. Never lengthened: that would raise the rate
-            // again. The plan is saved in the checkpoint, so a resumed run keeps it.
+            // epochs that fit; after every later one, re-plan it to the epochs that fit at the pace of
+            // the epoch just finished (wall time, validation included), shorter when epochs have become
+            // slower (other work on the machine) and longer when they have become faster again, so the
+            // run ends annealed at the limit instead of being cut off or ending early. A re-plan
+            // continues the rate from where it is (cosine_tail_lr): it never rises. One slow epoch
+            // used to shorten the plan for good (it was never lengthened: laying the whole cosine out
+            // again would have raised the rate). The plan and its anchor are saved in the checkpoint,
+            // so a resumed run keeps them.
             if (cosine && opt_.max_minutes > 0) {
                 const double elapsed = run_seconds();
-                const double per_epoch = elapsed / double(epochs_before + epoch - start_epoch);
-                const int fit = epoch + int(std::floor((opt_.max_minutes * 60.0 - elapsed) / std::max(per_epoch, 1e-3)));
-                if (epoch == 1 && start_epoch == 0) {
-                    result.planned_epochs = std::clamp(fit, 1, opt_.epochs);
+                const bool first = epoch == 1 && start_epoch == 0;
+                const double per_epoch = first ? elapsed : rec.seconds;
+                const int fit = epochs_that_fit(epoch, elapsed, per_epoch, opt_.max_minutes * 60.0, opt_.epochs);
+                if (first) {
+                    result.planned_epochs = fit;
                     say("  %.1f minutes per epoch: the schedule is laid out over %d epochs\n", per_epoch / 60.0,
                         result.planned_epochs);
-                } else if (fit < result.planned_epochs && epoch < result.planned_epochs) {
-                    result.planned_epochs = std::max(fit, epoch);
-                    say("  epochs take %.1f minutes now: the schedule is shortened to end at epoch %d\n", per_epoch / 60.0,
-                        result.planned_epochs);
+                } else if (epoch < result.planned_epochs && fit != result.planned_epochs) {
+                    const int planned = fit;
+                    const auto next = std::int64_t(epoch) * std::int64_t(steps_per_epoch);
+                    const auto warm = std::int64_t(opt_.warmup_epochs * double(steps_per_epoch));
+                    if (next >= warm) {  // during a warm-up the plan is simply laid out again
+                        result.plan_anchor_lr = lr_at(epoch + 1, 0);
+                        result.plan_anchor_step = next;
+                    }
+                    say("  the last epoch took %.1f minutes: the schedule is re-planned to end at epoch %d (was %d)\n",
+                        per_epoch / 60.0, planned, result.planned_epochs);
+                    result.planned_epochs = planned;
                 }
             }
             say("epoch %d/%d  lr %.3g  train loss %.4f  val loss %.4f  IoU %.4f  Dice %.4f  mAP %.4f  %.1f img/s  %s%s\n",
@@ -618,6 +637,8 @@ private:
         w.add_f64("trainer.best", {1}, &result.best);
         const std::int64_t plan = result.planned_epochs;
         w.add_i64("trainer.plan", {1}, &plan);
+        const double anchor[2] = {double(result.plan_anchor_step), result.plan_anchor_lr};
+        w.add_f64("trainer.plan_anchor", {2}, anchor);
         auto meta = models::config_metadata<Model>();
         for (auto& [k, v] : pre_.metadata()) meta[k] = v;
         for (auto& [k, v] : meta) w.set_metadata(k, v);
@@ -650,6 +671,14 @@ private:
         epoch = int(st[0]), bad_epochs = int(st[1]), result.best_epoch = int(st[2]);
         result.best = ck.to_double("trainer.best").at(0);
         if (ck.find("trainer.plan")) result.planned_epochs = int(ck.to_int64("trainer.plan").at(0));
+        if (ck.find("trainer.plan_anchor")) {  // absent in checkpoints from before re-planning: never re-planned
+            const auto a = ck.to_double("trainer.plan_anchor");
+            if (a.size() != 2 || !(a[0] >= 0 && a[0] <= 9007199254740992.0 && a[0] == std::floor(a[0])) ||
+                !(a[1] >= 0 && a[1] <= 10))
+                throw TrainError(ck.source() + ": malformed trainer.plan_anchor (expected a step and a learning rate)");
+            result.plan_anchor_step = std::int64_t(a[0]);
+            result.plan_anchor_lr = a[1];
+        }
         // A resumed run may be given more epochs: a plan made from a time limit stays, else it grows.
         if (opt_.max_minutes <= 0 || opt_.schedule != "cosine") result.planned_epochs = opt_.epochs;
     }
