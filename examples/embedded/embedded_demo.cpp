@@ -3,7 +3,8 @@
 // arena sized at compile time, no heap allocation in salt's code, errors as return values.
 //
 // MODEL.bin comes from `salt export-embedded --weights RUN/best.safetensors --out MODEL.bin` (salt's
-// default model: DeepLabV3-ResNet50, 1 channel, 128x128, output stride 8). IMAGE.pgm is an 8-bit
+// default model, models::kTrainDefault: DeepLabV3-ResNet50, 1 channel, 128x128, output stride 16, image
+// classifier; weights of another configuration are refused, naming both). IMAGE.pgm is an 8-bit
 // binary PGM (P5) of at most 128x128 pixels, e.g. a 101x101 TGS image; MASK.pgm gets 0 / 255, and
 // PROBABILITY.f32, when given, each pixel's salt probability as raw float32 (row-major, native order).
 // (PGM keeps this file free of a PNG decoder; stdio's own buffers are the only heap use here, in
@@ -11,12 +12,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "salt/embedded/deeplabv3.hpp"
 
 namespace {
 
-using Net = salt::embedded::DeepLabV3<salt::models::DeepLabV3Config{}>;
+using Net = salt::embedded::DeepLabV3<salt::models::kTrainDefault>;
 
 alignas(Net::arena_alignment) std::byte arena[Net::arena_bytes];
 unsigned char blob[Net::blob_bytes];  // on a device this would be the weights in flash
@@ -26,15 +28,39 @@ std::uint8_t image[kMaxSide * kMaxSide];
 std::uint8_t mask[kMaxSide * kMaxSide];
 float probability[kMaxSide * kMaxSide];
 
-// Reads a whole file into `buf`; returns its size, or -1 (missing, unreadable, larger than `cap`).
-long read_file(const char* path, unsigned char* buf, std::size_t cap) {
+// Reads a whole file into `buf`; returns its size, or -1 (missing, unreadable, larger than `cap`:
+// then *larger is set and `buf` holds the first `cap` bytes).
+long read_file(const char* path, unsigned char* buf, std::size_t cap, bool* larger = nullptr) {
     std::FILE* f = std::fopen(path, "rb");
     if (!f) return -1;
     const std::size_t n = std::fread(buf, 1, cap, f);
     const bool more = std::fgetc(f) != EOF;
     const bool bad = std::ferror(f) != 0;
     std::fclose(f);
+    if (larger) *larger = more && !bad;
     return (more || bad) ? -1 : long(n);
+}
+
+// "128x128, 1 channel, output stride 16, classifier" from a blob header's configuration words.
+void describe(const std::uint32_t* w, char* out, std::size_t cap) {
+    namespace f = salt::embedded::format;
+    std::snprintf(out, cap, "%ux%u, %u channel(s), ResNet %u-%u-%u-%u (%s), output stride %u, %s, %s", w[f::height], w[f::width],
+                  w[f::in_channels], w[f::blocks0], w[f::blocks1], w[f::blocks2], w[f::blocks3],
+                  w[f::block_kind] ? "basic blocks" : "bottlenecks", w[f::output_stride], w[f::decoder] ? "DeepLabV3+" : "DeepLabV3",
+                  w[f::classification_head] ? "image classifier" : "no image classifier");
+}
+
+// A blob this program cannot load because it was exported for another configuration: say which.
+void report_other_model(const char* path) {
+    namespace f = salt::embedded::format;
+    std::uint32_t have[f::kHeaderBytes / 4], want[f::kHeaderBytes / 4] = {};
+    std::memcpy(have, blob, sizeof have);
+    f::config_words(Net::config, want);
+    char a[160], b[160];
+    describe(have, a, sizeof a);
+    describe(want, b, sizeof b);
+    std::fprintf(stderr, "salt-embedded-demo: %s: %s: the blob is for %s; this program is built for %s\n", path,
+                 salt::embedded::message(salt::embedded::Status::weights_other_model), a, b);
 }
 
 // Binary PGM: "P5", width, height, maxval 255 (whitespace and # comments between), one byte per pixel.
@@ -74,13 +100,24 @@ int main(int argc, char** argv) {
         return 2;
     }
     Net net(arena, sizeof arena);
-    const long blob_size = read_file(argv[1], blob, sizeof blob);
+    bool larger = false;
+    const long blob_size = read_file(argv[1], blob, sizeof blob, &larger);
     if (blob_size < 0) {
-        std::fprintf(stderr, "salt-embedded-demo: %s: cannot read, or larger than this model's %zu-byte blob\n", argv[1],
-                     Net::blob_bytes);
+        // A larger file is most likely a blob of a bigger configuration: its header says.
+        if (larger && net.load(blob, salt::embedded::format::kHeaderBytes) == salt::embedded::Status::weights_other_model) {
+            report_other_model(argv[1]);
+            return 1;
+        }
+        if (larger)
+            std::fprintf(stderr, "salt-embedded-demo: %s: larger than this model's %zu-byte blob\n", argv[1], Net::blob_bytes);
+        else
+            std::fprintf(stderr, "salt-embedded-demo: %s: cannot read\n", argv[1]);
         return 1;
     }
-    if (const auto s = net.load(blob, std::size_t(blob_size)); s != salt::embedded::Status::ok) {
+    if (const auto s = net.load(blob, std::size_t(blob_size)); s == salt::embedded::Status::weights_other_model) {
+        report_other_model(argv[1]);
+        return 1;
+    } else if (s != salt::embedded::Status::ok) {
         std::fprintf(stderr, "salt-embedded-demo: %s: %s\n", argv[1], salt::embedded::message(s));
         return 1;
     }

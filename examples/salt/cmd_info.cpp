@@ -17,10 +17,13 @@ namespace salt::cli {
 Args info_args() {
     Args a("info", "Print the layers, parameter count and memory of a compiled DeepLabV3-ResNet50, and the backends "
                    "and CUDA devices this salt can use.");
-    a.option("size", "N", "input height and width", "128");
-    a.option("channels", "C", "input channels", "1");
-    a.option("output-stride", "S", "output stride, 8 or 16", "8");
-    add_architecture_options(a, Architecture{});
+    // The defaults describe the model salt train trains by default (models::kTrainDefault).
+    a.option("size", "N", "input height and width", std::to_string(models::kTrainDefault.height));
+    a.option("channels", "C", "input channels", std::to_string(models::kTrainDefault.in_channels));
+    a.option("output-stride", "S", "output stride, 8 or 16", std::to_string(models::kTrainDefault.output_stride));
+    Architecture default_architecture;
+    default_architecture.classifier = models::kTrainDefault.classification_head;
+    add_architecture_options(a, default_architecture);
     a.flag("list", "list the compiled configurations (and the backends each is compiled for)");
     a.flag("backends", "print only the backends and the CUDA devices");
     a.option("device", "DEV", "also check that this device (cpu, cuda, cuda:N) can be opened", "cpu");

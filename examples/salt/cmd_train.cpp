@@ -36,12 +36,13 @@ Args train_args() {
     a.option("resume", "RUN", "continue the run in RUN from its last checkpoint (its options come from RUN/run.txt)");
     a.option("epochs", "N", "epochs", "30");
     a.option("batch", "N", "batch size (at least 2)", "8");
-    a.option("size", "N", "model input size: 128 (101 padded, reflect-101) or 101", "128");
-    // The default recipe is the one docs/results.md measured best at a fixed time budget: output stride
-    // 16 (2.9x the images per second of 8) with the image classifier and its gate.
-    a.option("output-stride", "S", "8 or 16", "16");
+    // The default model is models::kTrainDefault, the one docs/results.md measured best at a fixed
+    // time budget (and the one examples/embedded is built for).
+    static_assert(models::kTrainDefault.height == 128 && models::kTrainDefault.width == 128 && models::kTrainDefault.in_channels == 1);
+    a.option("size", "N", "model input size: 128 (101 padded, reflect-101) or 101", std::to_string(models::kTrainDefault.height));
+    a.option("output-stride", "S", "8 or 16", std::to_string(models::kTrainDefault.output_stride));
     Architecture default_architecture;
-    default_architecture.classifier = true;
+    default_architecture.classifier = models::kTrainDefault.classification_head;
     add_architecture_options(a, default_architecture);
     a.option("lr", "X", "Adam learning rate (the peak, with --schedule cosine)", "0.001");
     a.option("schedule", "NAME", "plateau (halve the rate when --monitor stalls for --plateau-patience epochs) or cosine "

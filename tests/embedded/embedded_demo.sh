@@ -72,6 +72,16 @@ check 1 "demo: missing blob" "$demo" "$work/none.bin" "$first" "$work/e1.pgm"
 head -c 1000 "$work/model-saved.bin" > "$work/short.bin"
 check 1 "demo: truncated blob" "$demo" "$work/short.bin" "$first" "$work/e2.pgm"
 contains "$work/err.txt" "shorter than its header says" "truncated blob named"
+{ cat "$work/model-saved.bin"; printf 'trailing bytes'; } > "$work/long.bin"
+check 1 "demo: blob with trailing bytes" "$demo" "$work/long.bin" "$first" "$work/e5.pgm"
+contains "$work/err.txt" "larger than this model's" "trailing bytes named"
+# Weights of another configuration (the library's own default, torchvision's output stride 8 without
+# the classifier): refused, naming both configurations.
+check 0 "train another configuration" "$salt" train --data "$work/data" --out "$work/run-os8" --epochs 1 --max-steps 1 --batch 4 \
+    --output-stride 8 --classifier off --quiet
+check 0 "export another configuration" "$salt" export-embedded --weights "$work/run-os8/best.safetensors" --out "$work/os8.bin" --quiet
+check 1 "demo: blob of another configuration" "$demo" "$work/os8.bin" "$first" "$work/e6.pgm"
+contains "$work/err.txt" "the blob is for 128x128, 1 channel(s), ResNet 3-4-6-3 (bottlenecks), output stride 8, DeepLabV3, no image classifier; this program is built for 128x128, 1 channel(s), ResNet 3-4-6-3 (bottlenecks), output stride 16, DeepLabV3, image classifier" "other configuration named"
 printf 'not a model at all, but longer than one header of 128 bytes.......................................................................' > "$work/junk.bin"
 check 1 "demo: not a blob" "$demo" "$work/junk.bin" "$first" "$work/e3.pgm"
 contains "$work/err.txt" "SALTEMB1" "bad magic named"

@@ -137,11 +137,19 @@ TEST_CASE("embedded: the arena size is a compile-time constant that covers weigh
     CHECK(Net::weight_floats < params);
     CHECK(Net::buffer_bytes >= 32 * 32 * 64 * sizeof(float));
     CHECK(embedded_test::basic_arena_bytes() == Net::arena_bytes);
-    // salt's default model: ResNet-50, 128 x 128, output stride 8.
-    using Default = embedded::DeepLabV3<models::DeepLabV3Config{}>;
-    WARN("default model arena: " << Default::arena_bytes << " bytes (" << Default::weights_bytes << " weights, "
-                                 << Default::activation_bytes << " activations)");
+    // salt train's default model (ResNet-50, 128 x 128, output stride 16, image classifier) and
+    // torchvision's (output stride 8, no classifier): same weights but the classifier's 2049, and
+    // output stride 8's largest map (layer4, 16 x 16 x 2048) is four times output stride 16's.
+    using Default = embedded::DeepLabV3<models::kTrainDefault>;
+    using Torchvision = embedded::DeepLabV3<models::DeepLabV3Config{}>;
+    WARN("salt train's default model arena: " << Default::arena_bytes << " bytes (" << Default::weights_bytes << " weights, "
+                                              << Default::activation_bytes << " activations); torchvision's: "
+                                              << Torchvision::arena_bytes << " (" << Torchvision::weights_bytes << ", "
+                                              << Torchvision::activation_bytes << ")");
     CHECK(Default::weights_bytes > 150'000'000);
+    CHECK(Default::weight_floats == Torchvision::weight_floats + 2048 + 1);
+    CHECK(Torchvision::buffer_bytes >= 16 * 16 * 2048 * sizeof(float));
+    CHECK(Default::buffer_bytes < Torchvision::buffer_bytes);
 }
 
 // Runs `forward` (one of embedded_no_exceptions.cpp's functions) on a random input and compares its

@@ -2,7 +2,7 @@
 // RTTI, one thread. All memory is one caller-provided arena whose size is a compile-time constant of
 // the model type (arena_bytes), so it can be a static array; errors are return values (Status).
 //
-//   using Net = salt::embedded::DeepLabV3<salt::models::DeepLabV3Config{}>;   // salt's default model
+//   using Net = salt::embedded::DeepLabV3<salt::models::kTrainDefault>;   // the model salt train trains by default
 //   alignas(Net::arena_alignment) static std::byte arena[Net::arena_bytes];
 //   Net net(arena, sizeof arena);
 //   if (auto s = net.load(blob, blob_bytes); s != salt::embedded::Status::ok) puts(salt::embedded::message(s));
