@@ -153,6 +153,41 @@ TEST_CASE("trainer: --max-minutes counts the epochs kept before a resume", "[uni
     std::filesystem::remove_all(out);
 }
 
+TEST_CASE("trainer: a time-limited cosine run re-plans shorter after a slow epoch and longer again after a fast one",
+          "[unit][train]") {
+    test::TempTgs tgs(32, 6, "replan");
+    data::TgsOptions to;
+    to.root = tgs.root;
+    const auto ds = data::load_tgs(to);
+    const auto out = fresh_dir("replan");
+    auto opt = tiny(out);
+    opt.schedule = "cosine";
+    opt.warmup_epochs = 0;
+    opt.epochs = 8;         // the most any plan may hold
+    opt.max_minutes = 60;   // the real epochs take seconds: the first one plans all 8
+    opt.early_stop_patience = 0;
+    opt.choose_postprocess = false;
+    // Epoch 2 counts 1000 s more: after it, only 4 epochs fit (2 + the ~2600 s left at ~1000 s an
+    // epoch); epoch 3 takes its real seconds again, so after it the plan grows back to 8.
+    opt.extra_epoch_seconds = [](int epoch) { return epoch == 2 ? 1000.0 : 0.0; };
+    train::Trainer<Model> t(ds, opt);
+    const auto r = t.run();
+    REQUIRE(r.history.size() == 8);
+    CHECK(r.planned_epochs == 8);
+    CHECK(r.stopped_because == "all epochs done");
+    CHECK(r.history[1].seconds > 1000);
+    // 24 training images, batch 4, at most 3 steps an epoch: the last re-plan is the one after epoch
+    // 3 (step 9), which it can only be if epoch 2's re-plan had shortened the plan below 8.
+    CHECK(r.plan_anchor_step == 9);
+    // The rate never rises across the re-plans, and the run ends annealed.
+    for (std::size_t i = 1; i < r.history.size(); ++i) {
+        INFO("epoch " << r.history[i].epoch);
+        CHECK(r.history[i].lr <= r.history[i - 1].lr);
+    }
+    CHECK(r.history.back().lr < 0.05 * opt.lr);
+    std::filesystem::remove_all(out);
+}
+
 TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good checkpoint", "[unit][train]") {
     test::TempTgs tgs(32, 5, "nan");
     data::TgsOptions to;

@@ -77,6 +77,9 @@ struct TrainOptions {
                                           // (the label: the mask has salt) beside the mask loss
     int host_threads = 0;                 // threads preparing batches on the host; 0 = OpenMP's default
     std::function<void(int epoch)> after_epoch;  // tests use it to interrupt a run
+    // Tests: seconds counted as spent in an epoch beyond its wall time (asked after its steps), as if
+    // it had been that much slower; makes the time-limit logic testable without sleeping.
+    std::function<double(int epoch)> extra_epoch_seconds;
 };
 
 struct TrainResult {
@@ -258,7 +261,8 @@ public:
         double seconds_before = 0;
         for (const auto& r : result.history) seconds_before += r.seconds;
         const int epochs_before = int(result.history.size());
-        auto run_seconds = [&] { return seconds_before + seconds_since(started); };
+        double seconds_extra = 0;  // opt_.extra_epoch_seconds, summed
+        auto run_seconds = [&] { return seconds_before + seconds_since(started) + seconds_extra; };
         bool budget_used = false;
         if (opt_.max_minutes > 0 && epochs_before > 0) {
             const double left = opt_.max_minutes * 60.0 - seconds_before;
@@ -339,13 +343,15 @@ public:
             }
             if (opt_.progress && opt_.progress_redraw) std::fputc('\n', stderr);
             const double train_seconds = seconds_since(t0);
+            const double extra_seconds = opt_.extra_epoch_seconds ? opt_.extra_epoch_seconds(epoch) : 0.0;
+            seconds_extra += extra_seconds;
 
             EpochRecord rec;
             rec.epoch = epoch;
             rec.lr = adam.lr();
             rec.train_loss = loss_sum / double(std::max<std::size_t>(step, 1));
             validate(*model, ws, batch_images, batch_masks, batch_labels, val_loader, rec, loss_kind);
-            rec.seconds = seconds_since(t0);
+            rec.seconds = seconds_since(t0) + extra_seconds;
             rec.images_per_s = double(images) / std::max(train_seconds, 1e-9);
             result.history.push_back(rec);
             const double metric = detail::monitor_value(rec, opt_.monitor);
