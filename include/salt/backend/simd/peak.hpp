@@ -74,24 +74,31 @@ double timed_rate(double seconds, double flops_per_round, Block&& block) {
     return best;
 }
 
-// fp32 FMA chains on vfloat: 2 flops per lane. The result folds into `sink` so the compiler cannot
-// drop the work.
-inline double fp32_rate(double seconds, float& sink) {
-    vfloat acc[kChains];
-    for (int c = 0; c < kChains; ++c) acc[c] = vfloat(1.0f + 1e-3f * float(c));
-    const vfloat a(0.999999f), b(1e-7f);
-    const double rate = timed_rate(seconds, kChains * kLanes * 2.0, [&] {
+// kChains independent chains acc[c] = step(acc[c], a, b) (one instruction each, so the chains keep
+// the units busy), timed by timed_rate; acc holds the chains' ends afterwards, for the caller to fold
+// into a sink so that the compiler cannot drop the work. One loop for every instruction measured.
+template <class Acc, class Operand, class Step>
+double chain_rate(double seconds, double ops_per_round, Acc (&acc)[kChains], Operand a, Operand b, Step step) {
+    return timed_rate(seconds, ops_per_round, [&] {
         // Local copies: through the captured references the compiler would store every chain to
-        // memory after each FMA (it cannot rule out aliasing).
-        vfloat r[kChains];
-        const vfloat ra = a, rb = b;
+        // memory after each instruction (it cannot rule out aliasing).
+        Acc r[kChains];
+        const Operand ra = a, rb = b;
         for (int c = 0; c < kChains; ++c) r[c] = acc[c];
         for (int i = 0; i < kInner; ++i) {
 #pragma GCC unroll 24
-            for (int c = 0; c < kChains; ++c) r[c] = xsimd::fma(r[c], ra, rb);
+            for (int c = 0; c < kChains; ++c) r[c] = step(r[c], ra, rb);
         }
         for (int c = 0; c < kChains; ++c) acc[c] = r[c];
     });
+}
+
+// fp32 FMA chains on vfloat: 2 flops per lane.
+inline double fp32_rate(double seconds, float& sink) {
+    vfloat acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = vfloat(1.0f + 1e-3f * float(c));
+    const double rate = chain_rate(seconds, kChains * kLanes * 2.0, acc, vfloat(0.999999f), vfloat(1e-7f),
+                                   [](vfloat r, vfloat x, vfloat y) { return xsimd::fma(r, x, y); });
     vfloat s = acc[0];
     for (int c = 1; c < kChains; ++c) s += acc[c];
     sink += xsimd::hadd(s);
@@ -105,16 +112,8 @@ inline double bf16_rate(double seconds, float& sink) {
     for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(1e-3f * float(c));
     const __m512bh a = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-3f), _mm512_set1_ps(2e-3f));
     const __m512bh b = _mm512_cvtne2ps_pbh(_mm512_set1_ps(1e-4f), _mm512_set1_ps(3e-4f));
-    const double rate = timed_rate(seconds, kChains * 16 * 4.0, [&] {
-        __m512 r[kChains];
-        const __m512bh ra = a, rb = b;
-        for (int c = 0; c < kChains; ++c) r[c] = acc[c];
-        for (int i = 0; i < kInner; ++i) {
-#pragma GCC unroll 24
-            for (int c = 0; c < kChains; ++c) r[c] = _mm512_dpbf16_ps(r[c], ra, rb);
-        }
-        for (int c = 0; c < kChains; ++c) acc[c] = r[c];
-    });
+    const double rate = chain_rate(seconds, kChains * 16 * 4.0, acc, a, b,
+                                   [](__m512 r, __m512bh x, __m512bh y) { return _mm512_dpbf16_ps(r, x, y); });
     __m512 s = acc[0];
     for (int c = 1; c < kChains; ++c) s = _mm512_add_ps(s, acc[c]);
     sink += _mm512_reduce_add_ps(s);
@@ -151,17 +150,8 @@ inline int int8_fold(vint8acc v) {
 inline double int8_rate(double seconds, float& sink) {
     vint8acc acc[kChains];
     for (int c = 0; c < kChains; ++c) acc[c] = int8_set(c);
-    const vint8acc a = int8_set(0x01010101), b = int8_set(0x01010101);
-    const double rate = timed_rate(seconds, kChains * kInt8Lanes * 8.0, [&] {
-        vint8acc r[kChains];
-        const vint8acc ra = a, rb = b;
-        for (int c = 0; c < kChains; ++c) r[c] = acc[c];
-        for (int i = 0; i < kInner; ++i) {
-#pragma GCC unroll 24
-            for (int c = 0; c < kChains; ++c) r[c] = int8_dot(r[c], ra, rb);
-        }
-        for (int c = 0; c < kChains; ++c) acc[c] = r[c];
-    });
+    const double rate = chain_rate(seconds, kChains * kInt8Lanes * 8.0, acc, int8_set(0x01010101), int8_set(0x01010101),
+                                   [](vint8acc r, vint8acc x, vint8acc y) { return int8_dot(r, x, y); });
     int s = 0;
     for (int c = 0; c < kChains; ++c) s += int8_fold(acc[c]) & 1;  // wraps harmlessly; only kept alive
     sink += float(s);
