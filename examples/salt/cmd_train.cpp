@@ -34,7 +34,8 @@ Args train_args() {
     a.option("data", "DIR", "data set in the TGS layout (default: generate a synthetic set into RUN/synthetic-data)");
     a.option("out", "RUN", "run directory (required unless --resume)");
     a.option("resume", "RUN", "continue the run in RUN from its last checkpoint (its options come from RUN/run.txt)");
-    a.option("epochs", "N", "epochs", "30");
+    // "auto": 30, but a time limit decides: `salt train --max-minutes 180` uses its three hours.
+    a.option("epochs", "N", "epochs; auto: 30, or with --max-minutes and the cosine schedule as many as fit in the time", "auto");
     a.option("batch", "N", "batch size (at least 2)", "8");
     // The default model is models::kTrainDefault, the one docs/results.md measured best at a fixed
     // time budget (and the one examples/embedded is built for).
@@ -160,7 +161,12 @@ int cmd_train(int argc, char** argv) {
     };
     train::TrainOptions t;
     t.out = run;
-    t.epochs = int(integer("epochs", 1, 100000));
+    if (o["epochs"] == "auto") {
+        t.epochs = 30;  // lays out the first epoch's schedule; after it the time limit re-plans
+        t.epochs_fill_time_limit = true;
+    } else {
+        t.epochs = int(integer("epochs", 1, 100000));
+    }
     t.batch = int(integer("batch", 2, 4096));
     t.lr = real("lr", 0, 10);
     if (!(t.lr > 0)) throw UsageError(source("lr") + " must be > 0");

@@ -188,6 +188,38 @@ TEST_CASE("trainer: a time-limited cosine run re-plans shorter after a slow epoc
     std::filesystem::remove_all(out);
 }
 
+TEST_CASE("trainer: with epochs_fill_time_limit the time limit, not --epochs, sets the length of a cosine run",
+          "[unit][train]") {
+    test::TempTgs tgs(32, 6, "fill");
+    data::TgsOptions to;
+    to.root = tgs.root;
+    const auto ds = data::load_tgs(to);
+    // Every epoch counts 10000 s more than its real seconds; 55000 s hold five such epochs (with 5000 s
+    // to spare for the real seconds, however loaded the machine), and --epochs says 2.
+    auto opt = tiny({});
+    opt.schedule = "cosine";
+    opt.warmup_epochs = 0;
+    opt.epochs = 2;
+    opt.max_minutes = 55000.0 / 60.0;
+    opt.early_stop_patience = 0;
+    opt.choose_postprocess = false;
+    opt.extra_epoch_seconds = [](int) { return 10000.0; };
+    for (const bool fill : {false, true}) {
+        INFO("epochs_fill_time_limit " << fill);
+        opt.out = fresh_dir(fill ? "fill" : "nofill");
+        opt.epochs_fill_time_limit = fill;
+        train::Trainer<Model> t(ds, opt);
+        const auto r = t.run();
+        CHECK(r.history.size() == (fill ? 5u : 2u));
+        CHECK(r.planned_epochs == (fill ? 5 : 2));
+        CHECK(r.stopped_because == "all epochs done");
+        // Annealed at the end of either plan: the last of 6 steps of a cosine is at 6.7% of the peak,
+        // the last of 15 at 1.1%; the plan of --epochs would leave the 5-epoch run at 50% after step 6.
+        CHECK(r.history.back().lr < 0.1 * opt.lr);
+        std::filesystem::remove_all(opt.out);
+    }
+}
+
 TEST_CASE("trainer: a non-finite loss stops the run and keeps the last good checkpoint", "[unit][train]") {
     test::TempTgs tgs(32, 5, "nan");
     data::TgsOptions to;

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,8 @@ struct TrainOptions {
     bool resume_with_new_lr = false;      // on resume, use `lr` instead of the checkpoint's learning rate
     long max_steps_per_epoch = 0;         // 0 = the whole training split (for smoke tests)
     double max_minutes = 0;               // 0 = no limit: stop after the epoch that crosses it
+    bool epochs_fill_time_limit = false;  // cosine with max_minutes: the plan may grow past `epochs` to
+                                          // the epochs that fit (`epochs` only lays out the first one)
     bool progress = true;                 // the progress line on stderr
     bool progress_redraw = true;          // redrawn in place with \r (a terminal); false: a plain line every
                                           // 30 s and at the end of each epoch (a log file)
@@ -385,7 +388,9 @@ public:
                 const double elapsed = run_seconds();
                 const bool first = epoch == 1 && start_epoch == 0;
                 const double per_epoch = first ? elapsed : rec.seconds;
-                const int fit = epochs_that_fit(epoch, elapsed, per_epoch, opt_.max_minutes * 60.0, opt_.epochs);
+                // With epochs_fill_time_limit, `epochs` does not cap the plan: the time limit does.
+                const int cap = opt_.epochs_fill_time_limit ? std::numeric_limits<int>::max() / 2 : opt_.epochs;
+                const int fit = epochs_that_fit(epoch, elapsed, per_epoch, opt_.max_minutes * 60.0, cap);
                 if (first) {
                     result.planned_epochs = fit;
                     say("  %.1f minutes per epoch: the schedule is laid out over %d epochs\n", per_epoch / 60.0,
