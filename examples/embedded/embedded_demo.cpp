@@ -1,4 +1,4 @@
-// salt-embedded-demo MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32] — one seismic image segmented by salt's embedded
+// salt-embedded-demo[-int8] MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32] — one seismic image segmented by salt's embedded
 // inference path: compiled with -fno-exceptions -fno-rtti, every byte the network uses in one static
 // arena sized at compile time, no heap allocation in salt's code, errors as return values.
 //
@@ -18,7 +18,15 @@
 
 namespace {
 
+// salt-embedded-demo-int8 is this file built with SALT_DEMO_INT8: the int8 precision, whose blob
+// comes from `salt quantize` (a quarter of the weights' bytes; docs/embedded.md).
+#ifdef SALT_DEMO_INT8
+using Net = salt::embedded::DeepLabV3<salt::models::kTrainDefault, salt::embedded::Precision::int8>;
+constexpr const char* kProgram = "salt-embedded-demo-int8";
+#else
 using Net = salt::embedded::DeepLabV3<salt::models::kTrainDefault>;
+constexpr const char* kProgram = "salt-embedded-demo";
+#endif
 
 alignas(Net::arena_alignment) std::byte arena[Net::arena_bytes];
 unsigned char blob[Net::blob_bytes];  // on a device this would be the weights in flash
@@ -59,7 +67,7 @@ void report_other_model(const char* path) {
     char a[160], b[160];
     describe(have, a, sizeof a);
     describe(want, b, sizeof b);
-    std::fprintf(stderr, "salt-embedded-demo: %s: %s: the blob is for %s; this program is built for %s\n", path,
+    std::fprintf(stderr, "%s: %s: %s: the blob is for %s; this program is built for %s\n", kProgram, path,
                  salt::embedded::message(salt::embedded::Status::weights_other_model), a, b);
 }
 
@@ -96,7 +104,7 @@ bool parse_pgm(const unsigned char* p, long n, int& w, int& h) {
 
 int main(int argc, char** argv) {
     if (argc != 4 && argc != 5) {
-        std::fprintf(stderr, "usage: salt-embedded-demo MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32]\n");
+        std::fprintf(stderr, "usage: %s MODEL.bin IMAGE.pgm MASK.pgm [PROBABILITY.f32]\n", kProgram);
         return 2;
     }
     Net net(arena, sizeof arena);
@@ -104,32 +112,37 @@ int main(int argc, char** argv) {
     const long blob_size = read_file(argv[1], blob, sizeof blob, &larger);
     if (blob_size < 0) {
         // A larger file is most likely a blob of a bigger configuration: its header says.
-        if (larger && net.load(blob, salt::embedded::format::kHeaderBytes) == salt::embedded::Status::weights_other_model) {
+        const auto header = larger ? net.load(blob, salt::embedded::format::kHeaderBytes) : salt::embedded::Status::ok;
+        if (header == salt::embedded::Status::weights_other_model) {
             report_other_model(argv[1]);
             return 1;
         }
+        if (header == salt::embedded::Status::weights_precision) {
+            std::fprintf(stderr, "%s: %s: %s\n", kProgram, argv[1], salt::embedded::message(header));
+            return 1;
+        }
         if (larger)
-            std::fprintf(stderr, "salt-embedded-demo: %s: larger than this model's %zu-byte blob\n", argv[1], Net::blob_bytes);
+            std::fprintf(stderr, "%s: %s: larger than this model's %zu-byte blob\n", kProgram, argv[1], Net::blob_bytes);
         else
-            std::fprintf(stderr, "salt-embedded-demo: %s: cannot read\n", argv[1]);
+            std::fprintf(stderr, "%s: %s: cannot read\n", kProgram, argv[1]);
         return 1;
     }
     if (const auto s = net.load(blob, std::size_t(blob_size)); s == salt::embedded::Status::weights_other_model) {
         report_other_model(argv[1]);
         return 1;
     } else if (s != salt::embedded::Status::ok) {
-        std::fprintf(stderr, "salt-embedded-demo: %s: %s\n", argv[1], salt::embedded::message(s));
+        std::fprintf(stderr, "%s: %s: %s\n", kProgram, argv[1], salt::embedded::message(s));
         return 1;
     }
     int w = 0, h = 0;
     const long image_size = read_file(argv[2], file_bytes, sizeof file_bytes);
     if (image_size < 0 || !parse_pgm(file_bytes, image_size, w, h)) {
-        std::fprintf(stderr, "salt-embedded-demo: %s: not an 8-bit binary PGM (P5, maxval 255) of at most %dx%d pixels\n",
-                     argv[2], kMaxSide, kMaxSide);
+        std::fprintf(stderr, "%s: %s: not an 8-bit binary PGM (P5, maxval 255) of at most %dx%d pixels\n",
+                     kProgram, argv[2], kMaxSide, kMaxSide);
         return 1;
     }
     if (const auto s = net.segment(image, w, h, mask, probability); s != salt::embedded::Status::ok) {
-        std::fprintf(stderr, "salt-embedded-demo: %s: %s\n", argv[2], salt::embedded::message(s));
+        std::fprintf(stderr, "%s: %s: %s\n", kProgram, argv[2], salt::embedded::message(s));
         return 1;
     }
     long salt_pixels = 0;
@@ -142,7 +155,7 @@ int main(int argc, char** argv) {
         ok = (std::fclose(out) == 0) && ok;
     }
     if (!ok) {
-        std::fprintf(stderr, "salt-embedded-demo: %s: cannot write\n", argv[3]);
+        std::fprintf(stderr, "%s: %s: cannot write\n", kProgram, argv[3]);
         std::remove(argv[3]);
         return 1;
     }
@@ -152,12 +165,12 @@ int main(int argc, char** argv) {
         if (pok) pok = (std::fwrite(probability, sizeof(float), std::size_t(w) * std::size_t(h), pf) == std::size_t(w) * std::size_t(h));
         if (pf) pok = (std::fclose(pf) == 0) && pok;
         if (!pok) {
-            std::fprintf(stderr, "salt-embedded-demo: %s: cannot write\n", argv[4]);
+            std::fprintf(stderr, "%s: %s: cannot write\n", kProgram, argv[4]);
             std::remove(argv[4]);
             return 1;
         }
     }
-    std::printf("salt-embedded-demo: %s (%dx%d) -> %s: %ld salt pixels; arena %zu bytes (weights %zu, activations %zu)\n",
-                argv[2], w, h, argv[3], salt_pixels, Net::arena_bytes, Net::weights_bytes, Net::activation_bytes);
+    std::printf("%s: %s (%dx%d) -> %s: %ld salt pixels; arena %zu bytes (weights %zu, activations %zu)\n",
+                kProgram, argv[2], w, h, argv[3], salt_pixels, Net::arena_bytes, Net::weights_bytes, Net::activation_bytes);
     return 0;
 }

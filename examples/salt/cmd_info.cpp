@@ -54,6 +54,12 @@ int cmd_info(int argc, char** argv) {
             std::printf("embedded inference (salt/embedded, fp32, no heap): arena %zu bytes (%.1f MiB) = folded weights %zu + "
                         "activations %zu; blob (salt export-embedded) %zu bytes\n",
                         f.arena_bytes, double(f.arena_bytes) / (1 << 20), f.weights_bytes, f.activation_bytes, f.blob_bytes);
+        if (!f.unsupported) {
+            const EmbeddedFootprint q = m.embedded_footprint(true);
+            std::printf("embedded inference (salt/embedded, int8, no heap): arena %zu bytes (%.1f MiB) = weights %zu + "
+                        "activations %zu; blob (salt quantize) %zu bytes\n",
+                        q.arena_bytes, double(q.arena_bytes) / (1 << 20), q.weights_bytes, q.activation_bytes, q.blob_bytes);
+        }
         std::printf("\n");
     }
     print_backends(stdout);

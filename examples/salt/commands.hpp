@@ -37,6 +37,8 @@ Args predict_args();
 int cmd_predict(int argc, char** argv);
 Args export_embedded_args();
 int cmd_export_embedded(int argc, char** argv);
+Args quantize_args();
+int cmd_quantize(int argc, char** argv);
 Args bench_args();
 int cmd_bench(int argc, char** argv);
 Args segy_args();  // built with segyio only (SALT_CLI_SEGY)

@@ -98,8 +98,18 @@ public:
     // The embedded path's memory for this configuration, and the blob it loads made from `weights`
     // with the given pre-/post-processing (salt/models/export_embedded.hpp); the latter throws
     // std::invalid_argument when the embedded path does not run the configuration.
-    virtual EmbeddedFootprint embedded_footprint() const = 0;
+    virtual EmbeddedFootprint embedded_footprint(bool int8 = false) const = 0;
     virtual std::vector<unsigned char> embedded_blob(const io::SafetensorsFile& weights, const train::PostProcess& post) const = 0;
+    // The int8 blob quantised from an fp32 blob of this configuration, calibrated on `images`
+    // (salt/models/quantize_embedded.hpp); throws std::invalid_argument.
+    virtual std::vector<unsigned char> embedded_quantize(const std::vector<unsigned char>& fp32_blob,
+                                                         const std::vector<const io::Image8*>& images) const = 0;
+    // 0/1 masks of `images` from the embedded path running `blob` (fp32 or int8, as its header says),
+    // exactly as its segment() makes them; *seconds gets the time spent in segment().
+    virtual std::vector<std::vector<std::uint8_t>> embedded_segment(const std::vector<unsigned char>& blob,
+                                                                    const std::vector<const io::Image8*>& images,
+                                                                    const std::function<void(std::size_t)>& progress,
+                                                                    double* seconds) const = 0;
 };
 
 std::string config_name(const models::DeepLabV3Config& c);

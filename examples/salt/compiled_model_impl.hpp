@@ -13,6 +13,7 @@
 #include "salt/backend/simd/simd.hpp"
 #include "salt/data/preprocess.hpp"
 #include "salt/models/export_embedded.hpp"
+#include "salt/models/quantize_embedded.hpp"
 #include "salt/models/summary.hpp"
 #include "salt/models/weights.hpp"
 #include "salt/train/inference.hpp"
@@ -133,9 +134,11 @@ public:
         return result;
     }
 
-    EmbeddedFootprint embedded_footprint() const override {
+    EmbeddedFootprint embedded_footprint(bool int8) const override {
         if constexpr (embedded::unsupported_reason(C) == nullptr) {
             using Net = embedded::DeepLabV3<C>;
+            using Net8 = embedded::DeepLabV3<C, embedded::Precision::int8>;
+            if (int8) return {Net8::arena_bytes, Net8::weights_bytes, Net8::activation_bytes, Net8::blob_bytes, nullptr};
             return {Net::arena_bytes, Net::weights_bytes, Net::activation_bytes, Net::blob_bytes, nullptr};
         } else {
             return {0, 0, 0, 0, embedded::unsupported_reason(C)};
@@ -154,12 +157,64 @@ public:
         }
     }
 
+    std::vector<unsigned char> embedded_quantize(const std::vector<unsigned char>& fp32_blob,
+                                                 const std::vector<const io::Image8*>& images) const override {
+        if constexpr (embedded::unsupported_reason(C) == nullptr && C.in_channels == 1 && C.classes == 1) {
+            return models::quantize_embedded<C>(fp32_blob, models::calibrate_embedded<C>(fp32_blob, images));
+        } else if constexpr (embedded::unsupported_reason(C) == nullptr) {
+            throw std::invalid_argument("salt quantize calibrates on one-channel images; this model takes " +
+                                        std::to_string(C.in_channels) + " channels");
+        } else {
+            throw std::invalid_argument(embedded::unsupported_reason(C));
+        }
+    }
+    std::vector<std::vector<std::uint8_t>> embedded_segment(const std::vector<unsigned char>& blob,
+                                                            const std::vector<const io::Image8*>& images,
+                                                            const std::function<void(std::size_t)>& progress,
+                                                            double* seconds) const override {
+        if constexpr (embedded::unsupported_reason(C) == nullptr && C.in_channels == 1 && C.classes == 1) {
+            std::uint32_t precision = 0;
+            if (blob.size() >= embedded::format::kHeaderBytes)
+                std::memcpy(&precision, blob.data() + 4 * embedded::format::precision, 4);
+            return precision == 1 ? segment_with<embedded::DeepLabV3<C, embedded::Precision::int8>>(blob, images, progress, seconds)
+                                  : segment_with<embedded::DeepLabV3<C>>(blob, images, progress, seconds);
+        } else if constexpr (embedded::unsupported_reason(C) == nullptr) {
+            throw std::invalid_argument("the embedded path segments images with one-channel models only; this model takes " +
+                                        std::to_string(C.in_channels) + " channels");
+        } else {
+            throw std::invalid_argument(embedded::unsupported_reason(C));
+        }
+    }
+
     double time_forward(int batch, int reps, const RunOptions& ro) const override { return time_it(batch, reps, false, ro); }
     double time_train_step(int batch, int reps, const RunOptions& ro) const override {
         return time_it(batch, reps, true, ro);
     }
 
 private:
+    template <class Net>
+    static std::vector<std::vector<std::uint8_t>> segment_with(const std::vector<unsigned char>& blob,
+                                                               const std::vector<const io::Image8*>& images,
+                                                               const std::function<void(std::size_t)>& progress, double* seconds) {
+        models::detail::HostArena arena(Net::arena_bytes, Net::arena_alignment);
+        Net net(arena.data, Net::arena_bytes);
+        if (const auto st = net.load(blob.data(), blob.size()); st != embedded::Status::ok)
+            throw std::invalid_argument(embedded::message(st));
+        std::vector<std::vector<std::uint8_t>> masks;
+        double spent = 0;
+        for (const io::Image8* img : images) {
+            std::vector<std::uint8_t> mask(std::size_t(img->width) * std::size_t(img->height));
+            const auto t0 = std::chrono::steady_clock::now();
+            const auto st = net.segment(img->data(), img->width, img->height, mask.data());
+            spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            if (st != embedded::Status::ok) throw std::invalid_argument(embedded::message(st));
+            masks.push_back(std::move(mask));
+            if (progress) progress(masks.size());
+        }
+        if (seconds) *seconds = spent;
+        return masks;
+    }
+
     // Median seconds of `reps` forward passes (or training steps: forward, BCE+Dice, backward, Adam).
     static double time_it(int batch, int reps, bool train_step, const RunOptions& ro) {
         auto model = std::make_unique<Model>(1, backend_options(ro));

@@ -27,6 +27,7 @@ const Command kCommands[] = {
     {"eval", "IoU, Dice, precision, recall and TGS mAP of trained weights", salt::cli::cmd_eval, salt::cli::eval_args},
     {"predict", "mask PNGs and a Kaggle submission CSV for a directory of images", salt::cli::cmd_predict, salt::cli::predict_args},
     {"export-embedded", "pack trained weights for the no-heap embedded inference path", salt::cli::cmd_export_embedded, salt::cli::export_embedded_args},
+    {"quantize", "int8 post-training quantisation for the embedded inference path", salt::cli::cmd_quantize, salt::cli::quantize_args},
     {"bench", "time inference and a training step of the full model", salt::cli::cmd_bench, salt::cli::bench_args},
 #if SALT_CLI_SEGY
     {"segy", "a salt-probability volume for a 3D SEG-Y volume", salt::cli::cmd_segy, salt::cli::segy_args},

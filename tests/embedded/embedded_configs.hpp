@@ -33,5 +33,12 @@ int basic_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8
 std::size_t bottleneck_arena_bytes();
 int bottleneck_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits);
 int bottleneck_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8_t* image, int w, int h, std::uint8_t* mask);
+// The same for the int8 precision.
+std::size_t basic_int8_arena_bytes();
+int basic_int8_load(Arena a, const void* blob, std::size_t bytes);
+int basic_int8_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits, float* cls);
+int basic_int8_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8_t* image, int w, int h, std::uint8_t* mask);
+std::size_t bottleneck_int8_arena_bytes();
+int bottleneck_int8_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits);
 
 }  // namespace embedded_test

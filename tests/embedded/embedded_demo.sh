@@ -3,11 +3,13 @@
 # `salt export-embedded`, segment images with salt-embedded-demo (built -fno-exceptions -fno-rtti,
 # static arena) and compare its masks with `salt predict`'s for the same weights and settings;
 # then the example's and the exporter's errors.
-# usage: embedded_demo.sh SALT DEMO PYTHON WORK_DIR
+# Then the int8 precision: `salt quantize` (with --check), the int8 example, blobs of the other precision.
+# usage: embedded_demo.sh SALT DEMO PYTHON WORK_DIR DEMO_INT8
 set -u
 source "$(dirname "$0")/../cli/cli_lib.sh"
 demo="$2"
 py="$3"
+demo8="$5"
 cli_start "$1" "$4"
 
 check 0 "synth" "$salt" synth --out "$work/data" --count 8 --seed 3
@@ -91,6 +93,37 @@ cp "$work/data/train/images/$(basename "$first" .pgm).png" "$work/image.png"
 check 1 "demo: PNG instead of PGM" "$demo" "$work/model-saved.bin" "$work/image.png" "$work/e5.pgm"
 check 1 "demo: unwritable output" "$demo" "$work/model-saved.bin" "$first" "$work/no/such/dir/m.pgm"
 for e in e1 e2 e3 e4 e5; do [ -e "$work/$e.pgm" ] && { echo "FAIL: $e.pgm written"; fail=1; }; done
+
+# int8: quantise (calibrating on the run's training split), check against fp32, run the int8 example.
+check 0 "info prints the int8 arena" "$salt" info
+contains "$work/out.txt" "embedded inference (salt/embedded, int8, no heap): arena" "info: int8 arena line"
+check 0 "quantize --check" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data" --out "$work/model8.bin" \
+    --calibration-images 4 --check
+contains "$work/out.txt" "int8 - fp32: mAP" "quantize --check compares int8 with fp32"
+contains "$work/out.txt" "4 calibration images" "quantize names its calibration"
+contains "$work/err.txt" "calibrating on 4 training images" "quantize reports its progress"
+for f in "$work"/pgm/*.pgm; do
+    check 0 "int8 demo $(basename "$f")" "$demo8" "$work/model8.bin" "$f" "$work/mask8.pgm"
+    contains "$work/out.txt" "salt-embedded-demo-int8: " "int8 demo reports"
+done
+check 1 "int8 demo: an fp32 blob" "$demo8" "$work/model-saved.bin" "$first" "$work/e7.pgm"
+contains "$work/err.txt" "for the other precision" "int8 demo names the precision"
+check 1 "fp32 demo: an int8 blob" "$demo" "$work/model8.bin" "$first" "$work/e8.pgm"
+contains "$work/err.txt" "for the other precision" "fp32 demo names the precision"
+check 1 "quantize: no split file" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data" --out "$work/q.bin" \
+    --split-file "$work/none.txt"
+contains "$work/err.txt" "none.txt: no split file" "missing split file named"
+check 2 "quantize: zero calibration images" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data" \
+    --out "$work/q.bin" --calibration-images 0
+check 2 "quantize without --out" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data"
+check 1 "quantize: unwritable output" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data" \
+    --out "$work/no/dir/q.bin" --quiet
+check 0 "train a DeepLabV3+ (which the embedded path does not run)" "$salt" train --data "$work/data" --out "$work/run-v3p" \
+    --epochs 1 --max-steps 1 --batch 4 --decoder deeplabv3plus --quiet
+check 1 "quantize: a DeepLabV3+" "$salt" quantize --weights "$work/run-v3p/best.safetensors" --data "$work/data" --out "$work/q.bin"
+contains "$work/err.txt" "DeepLabV3+" "unsupported configuration named"
+for e in e7 e8; do [ -e "$work/$e.pgm" ] && { echo "FAIL: $e.pgm written"; fail=1; }; done
+[ -e "$work/q.bin" ] && { echo "FAIL: q.bin written"; fail=1; }
 check 1 "export-embedded: missing weights" "$salt" export-embedded --weights "$work/none.safetensors" --out "$work/x.bin"
 check 1 "export-embedded: unwritable output" "$salt" export-embedded --weights "$work/run/best.safetensors" --out "$work/no/dir/x.bin"
 check 2 "export-embedded without --out" "$salt" export-embedded --weights "$work/run/best.safetensors"

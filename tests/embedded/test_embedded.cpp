@@ -10,6 +10,7 @@
 // bias, ordering or bilinear weight moves it to order 1.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "salt/embedded/deeplabv3.hpp"
 #include "salt/models/deeplabv3.hpp"
 #include "salt/models/export_embedded.hpp"
+#include "salt/models/quantize_embedded.hpp"
 #include "salt/models/weights.hpp"
 #include "salt/train/inference.hpp"
 #include "salt/train/postprocess.hpp"
@@ -287,6 +289,135 @@ TEST_CASE("embedded: bad arenas and bad blobs are errors by return value, and le
     }
 }
 
+// ---- int8 ----------------------------------------------------------------------------------------
+
+namespace {
+
+// An fp32 blob and its int8 blob, calibrated on `calibration` images.
+template <models::DeepLabV3Config C>
+std::vector<unsigned char> int8_blob(const std::vector<unsigned char>& fp32, const std::vector<io::Image8>& calibration,
+                                     models::Int8Calibration* seen = nullptr) {
+    std::vector<const io::Image8*> ptrs;
+    for (const auto& img : calibration) ptrs.push_back(&img);
+    const auto cal = models::calibrate_embedded<C>(fp32, ptrs);
+    if (seen) *seen = cal;
+    return models::quantize_embedded<C>(fp32, cal);
+}
+
+}  // namespace
+
+TEST_CASE("embedded int8: the arena holds a quarter of fp32's weights", "[embedded][int8]") {
+    using F = embedded::DeepLabV3<models::kTrainDefault>;
+    using Q = embedded::DeepLabV3<models::kTrainDefault, embedded::Precision::int8>;
+    WARN("salt train's default model, int8: arena " << Q::arena_bytes << " bytes (" << Q::weights_bytes << " weights, "
+                                                   << Q::activation_bytes << " activations); fp32: " << F::arena_bytes);
+    // int8 weights plus two floats (scale, bias) per output channel of each quantised conv; the fp32
+    // rest (stem, pooled-map convs, the last conv) is small.
+    CHECK(Q::weights_bytes < F::weights_bytes / 3);
+    CHECK(Q::weights_bytes > F::weights_bytes / 5);
+    CHECK(Q::activation_bytes > F::activation_bytes);  // + the 8-bit copy of a quantised conv's input
+    CHECK(embedded_test::basic_int8_arena_bytes() == embedded::DeepLabV3<embedded_test::kBasic, embedded::Precision::int8>::arena_bytes);
+}
+
+// The int8 model against the fp32 one on the same weights: quantisation error only. Bound: a
+// quantised conv rounds each input to a step of max/255 (an error of RMS step/sqrt(12), 0.11% of the
+// maximum) and each weight to a step of its channel's max|w|/127 (0.23% of it); relative to the RMS
+// of a layer's inputs and weights (here within ~3x of their maxima) that is well under 1% per conv,
+// and the errors of successive convs are independent, so they do not add up linearly. The logits'
+// relative L2 difference is allowed 1% (measured 0.13% and 0.21%: see the WARN lines); a wrong
+// scale, layout, channel or tap moves it to order 1.
+template <models::DeepLabV3Config C, class Forward8>
+void check_int8_forward(const char* what, std::uint64_t seed, std::size_t arena_bytes, Forward8 forward8) {
+    const data::Preprocess pre{.size = C.height, .norm = {.mean = 0.45f, .std = 0.21f}};
+    Fixture<C> f(seed, pre, train::PostProcess{});
+    std::vector<io::Image8> calibration;
+    for (unsigned i = 0; i < 4; ++i) calibration.push_back(test_image(C.width - 13, C.height - 13, 20 + i));
+    models::Int8Calibration cal;
+    const auto blob8 = int8_blob<C>(f.blob, calibration, &cal);
+    CHECK(cal.images == 4);
+    // Every quantised conv's input is non-negative (a ReLU's output) and was not all zero.
+    struct Each : embedded::ConvVisitor {
+        const models::Int8Calibration& cal;
+        int index = 0, quantised = 0, bad = 0;
+        bool conv(const embedded::ConvStep& s) {
+            if (embedded::runs_int8(s)) {
+                ++quantised;
+                bad += !(cal.input_min[std::size_t(index)] >= 0.f && cal.input_max[std::size_t(index)] > 0.f);
+            }
+            ++index;
+            return true;
+        }
+    } each{{}, cal};
+    embedded::walk<C>(each);
+    CHECK(each.quantised == embedded::footprint<C>().int8_convs);
+    CHECK(each.quantised > 10);
+    CHECK(each.bad == 0);
+
+    const io::Image8 img = test_image(C.width - 13, C.height - 13, 99);  // not a calibration image
+    std::vector<float> input(std::size_t(C.height) * C.width);
+    data::prepare_input(img, 0.f, pre, input);
+    const auto [ref, prob] = f.reference(input, {}, Region{0, 0, C.height, C.width});
+    TestArena arena(arena_bytes);
+    std::vector<float> logits(input.size());
+    float cls = 0;
+    REQUIRE(forward8(arena.arena(), blob8, input.data(), logits.data(), &cls) == 0);
+    const double e = rel_l2(logits, ref);
+    WARN(what << " int8 logits against fp32: relative L2 difference " << e << " (kernel: " << embedded::kernels::int8_kernel_name()
+              << ")");
+    CHECK(e < 0.01);
+    CHECK(e > 0.0);  // the int8 path did run
+    if constexpr (C.classification_head) CHECK(std::abs(1.0 / (1.0 + std::exp(-double(cls))) - prob) < 0.01);
+}
+
+TEST_CASE("embedded int8: the quantised model follows the fp32 one (BasicBlocks, OS16, classifier)", "[embedded][int8]") {
+    check_int8_forward<embedded_test::kBasic>("BasicBlock OS16", 7, embedded_test::basic_int8_arena_bytes(),
+                                              [](auto a, const auto& blob, const float* in, float* out, float* cls) {
+                                                  return embedded_test::basic_int8_forward(a, blob.data(), blob.size(), in, out, cls);
+                                              });
+}
+
+TEST_CASE("embedded int8: the quantised model follows the fp32 one (Bottlenecks, OS8, odd size)", "[embedded][int8]") {
+    check_int8_forward<embedded_test::kBottleneck>("Bottleneck OS8", 3, embedded_test::bottleneck_int8_arena_bytes(),
+                                                   [](auto a, const auto& blob, const float* in, float* out, float*) {
+                                                       return embedded_test::bottleneck_int8_forward(a, blob.data(), blob.size(), in, out);
+                                                   });
+}
+
+TEST_CASE("embedded int8: blobs of the other precision and bad scales are refused by return value", "[embedded][int8]") {
+    constexpr auto C = embedded_test::kBasic;
+    Fixture<C> f(5, data::Preprocess{.size = 64}, train::PostProcess{});
+    const auto blob8 = int8_blob<C>(f.blob, {test_image(51, 51, 1)});
+    TestArena arena(std::max(embedded_test::basic_int8_arena_bytes(), embedded_test::basic_arena_bytes()));
+    auto a = arena.arena();
+    CHECK(embedded_test::basic_int8_load(a, blob8.data(), blob8.size()) == int(Status::ok));
+    CHECK(embedded_test::basic_int8_load(a, f.blob.data(), f.blob.size()) == int(Status::weights_precision));
+    CHECK(embedded_test::basic_load(a, blob8.data(), blob8.size()) == int(Status::weights_precision));
+    CHECK(embedded_test::basic_int8_load({a.data, embedded_test::basic_int8_arena_bytes() - 1}, blob8.data(), blob8.size()) ==
+          int(Status::arena_too_small));
+    CHECK(embedded_test::basic_int8_load(a, blob8.data(), blob8.size() - 1) == int(Status::weights_truncated));
+    // The first quantised conv's part: its input scale, then its first weight scale.
+    struct First : embedded::ConvVisitor {
+        std::size_t offset = 0;
+        bool found = false;
+        bool conv(const embedded::ConvStep& s) {
+            if (!found && embedded::runs_int8(s)) found = true;
+            else if (!found) offset += embedded::part_bytes(s, embedded::Precision::int8);
+            return true;
+        }
+    } first;
+    embedded::walk<C>(first);
+    REQUIRE(first.found);
+    const std::size_t part = embedded::format::kHeaderBytes + first.offset;
+    for (const float bad : {0.f, -1.f, std::nanf("")})
+        for (const std::size_t at : {part, part + 64}) {
+            std::vector<unsigned char> b = blob8;
+            std::memcpy(b.data() + at, &bad, 4);
+            INFO("value " << bad << " at byte " << at);
+            CHECK(embedded_test::basic_int8_load(a, b.data(), b.size()) == int(Status::weights_not_finite));
+        }
+    CHECK(std::string(embedded::message(Status::weights_precision)).find("salt quantize") != std::string::npos);
+}
+
 #ifdef SALT_COUNT_ALLOCATIONS
 TEST_CASE("embedded: loading and running allocate nothing on the heap", "[embedded]") {
     constexpr auto C = embedded_test::kBasic;
@@ -318,6 +449,19 @@ TEST_CASE("embedded: loading and running allocate nothing on the heap", "[embedd
     CHECK(s1 == 0);
     CHECK(s2 == 0);
     CHECK(s3 == int(Status::arena_too_small));
+    CHECK(embedded_test::allocations.load() == 0);
+
+    // The int8 precision (its blob made on the heap before counting).
+    const auto blob8 = int8_blob<C>(f.blob, {test_image(51, 51, 5)});
+    TestArena arena8(embedded_test::basic_int8_arena_bytes());
+    embedded_test::allocations = 0;
+    embedded_test::counting = true;
+    const int t1 = embedded_test::basic_int8_forward(arena8.arena(), blob8.data(), blob8.size(), input.data(), logits.data(), &cls);
+    const int t2 = embedded_test::basic_int8_segment(arena8.arena(), blob8.data(), blob8.size(), img.pixels.data(), img.width,
+                                                     img.height, mask.data());
+    embedded_test::counting = false;
+    CHECK(t1 == 0);
+    CHECK(t2 == 0);
     CHECK(embedded_test::allocations.load() == 0);
 }
 #endif

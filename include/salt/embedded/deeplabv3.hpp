@@ -13,7 +13,9 @@
 // post-processing recorded at training) and the convolutions' weights with BatchNorm folded in, in
 // the order of the walk in salt/embedded/plan.hpp. load() checks the header against this model type
 // and copies the weights into the arena, so the blob's memory may be released afterwards.
-// Precision: fp32 (the only one this path has; the arena size is a function of it).
+// Precision: fp32, or int8 (DeepLabV3<C, Precision::int8>: the convolutions that carry the work on
+// 8-bit inputs and weights, salt/embedded/kernels_int8.hpp; its blob comes from `salt quantize`,
+// salt/models/quantize_embedded.hpp). The arena size is a function of both.
 #pragma once
 
 #include <cmath>
@@ -22,6 +24,7 @@
 #include <cstring>
 
 #include "salt/embedded/kernels.hpp"
+#include "salt/embedded/kernels_int8.hpp"
 #include "salt/embedded/plan.hpp"
 
 namespace salt::embedded {
@@ -39,6 +42,7 @@ enum class Status : int {
     weights_size,          // the weight count is not this model's
     weights_not_finite,    // a weight or a recorded number is NaN or infinite, or out of range
     image_size,            // the image is empty or larger than the model's input
+    weights_precision,     // made for the other precision (an fp32 blob for an int8 model, or the reverse)
 };
 
 constexpr const char* message(Status s) {
@@ -55,6 +59,8 @@ constexpr const char* message(Status s) {
         case Status::weights_size: return "the weights blob does not hold this model's number of weights";
         case Status::weights_not_finite: return "the weights blob holds a NaN, an infinity or an out-of-range setting";
         case Status::image_size: return "the image is empty or larger than the model's input";
+        case Status::weights_precision:
+            return "the weights blob is for the other precision (fp32 from salt export-embedded, int8 from salt quantize)";
     }
     return "unknown status";
 }
@@ -70,7 +76,8 @@ enum Word : int {
     height, width, in_channels, classes, blocks0, blocks1, blocks2, blocks3, block_kind, output_stride,
     rate0, rate1, rate2, classification_head, decoder,
     mean, stddev, threshold, threshold_hi, gate, gate_hi, min_area, tta,  // threshold, gate: doubles
-    count_lo, count_hi,
+    count_lo, count_hi,  // fp32: the number of floats after the header; int8: the number of bytes
+    precision,           // 0: fp32, 1: int8 (blobs from before int8 have 0 here)
     words_used
 };
 static_assert(words_used * 4 <= kHeaderBytes);
@@ -98,14 +105,14 @@ struct Settings {
     bool tta = false;             // average with the mirrored image's prediction
 };
 
-enum class Precision { fp32 };
-
 template <models::DeepLabV3Config C, Precision P = Precision::fp32>
 class DeepLabV3 {
     static_assert(unsupported_reason(C) == nullptr, "salt::embedded::DeepLabV3: this configuration is not supported "
                                                     "(the DeepLabV3+ decoder, or an output stride other than 8 or 16)");
-    static_assert(P == Precision::fp32, "salt::embedded::DeepLabV3: fp32 is the only precision of the embedded path");
     static constexpr Footprint F = footprint<C>();
+    static_assert(std::size_t(F.int8_max_in_channels) <= kernels::kZeroRowBytes,
+                  "salt::embedded::DeepLabV3: a quantised convolution has more input channels than kernels::kZeroRow holds");
+    static constexpr bool int8 = P == Precision::int8;
 
     static constexpr std::size_t round_up(std::size_t n) { return (n + 63) / 64 * 64; }
 
@@ -116,15 +123,19 @@ public:
     static constexpr std::size_t arena_alignment = 64;
     // The arena's parts: the folded weights, kBuffers activation maps, the logits of the plain and
     // the mirrored image (segment() with TTA), the model input made from an image.
-    static constexpr std::size_t weight_floats = F.weight_floats;
-    static constexpr std::size_t weights_bytes = round_up(F.weight_floats * sizeof(float));
+    // int8: also the input of a quantised convolution as 8-bit values.
+    static constexpr Precision precision = P;
+    static constexpr std::size_t weight_floats = F.weight_floats;  // fp32's, whatever P is
+    static constexpr std::size_t payload_bytes = int8 ? F.int8_weight_bytes : F.weight_floats * sizeof(float);
+    static constexpr std::size_t weights_bytes = round_up(payload_bytes);
     static constexpr std::size_t buffer_bytes = round_up(F.buffer_floats * sizeof(float));
     static constexpr std::size_t logits_bytes = round_up(out_shape.size() * sizeof(float));
     static constexpr std::size_t input_bytes = round_up(in_shape.size() * sizeof(float));
-    static constexpr std::size_t activation_bytes = kBuffers * buffer_bytes + 2 * logits_bytes + input_bytes;
+    static constexpr std::size_t quantized_bytes = int8 ? round_up(F.int8_input_bytes) : 0;
+    static constexpr std::size_t activation_bytes = kBuffers * buffer_bytes + 2 * logits_bytes + input_bytes + quantized_bytes;
     static constexpr std::size_t arena_bytes = weights_bytes + activation_bytes;
     // The size of a blob for this model: header and weights.
-    static constexpr std::size_t blob_bytes = format::kHeaderBytes + F.weight_floats * sizeof(float);
+    static constexpr std::size_t blob_bytes = format::kHeaderBytes + payload_bytes;
 
     DeepLabV3(void* arena, std::size_t bytes) : base_(static_cast<unsigned char*>(arena)) {
         if (bytes < arena_bytes) status_ = Status::arena_too_small;
@@ -150,8 +161,9 @@ public:
         format::config_words(C, want);
         for (int i = format::height; i <= format::decoder; ++i)
             if (w[i] != want[i]) return Status::weights_other_model;
+        if (w[format::precision] != (int8 ? 1u : 0u)) return Status::weights_precision;
         const std::uint64_t count = std::uint64_t(w[format::count_lo]) | (std::uint64_t(w[format::count_hi]) << 32);
-        if (count != F.weight_floats) return Status::weights_size;
+        if (count != (int8 ? F.int8_weight_bytes : F.weight_floats)) return Status::weights_size;
         if (bytes < blob_bytes) return Status::weights_truncated;
         if (bytes > blob_bytes) return Status::weights_size;
         Settings s;
@@ -165,12 +177,10 @@ public:
             !(s.gate >= 0.0 && s.gate < 1.0) || s.min_area < 0 || w[format::tta] > 1)
             return Status::weights_not_finite;
         const unsigned char* src = static_cast<const unsigned char*>(blob) + format::kHeaderBytes;
-        for (std::size_t i = 0; i < F.weight_floats; ++i) {
-            float v;
-            std::memcpy(&v, src + i * sizeof(float), sizeof v);
-            if (!std::isfinite(v)) return Status::weights_not_finite;
-        }
-        std::memcpy(weights(), src, F.weight_floats * sizeof(float));
+        Check check{{}, src};
+        walk<C>(check);
+        if (!check.finite) return Status::weights_not_finite;
+        std::memcpy(weights(), src, payload_bytes);
         settings_ = s;
         status_ = Status::ok;
         return Status::ok;
@@ -179,9 +189,23 @@ public:
     // One input (in_shape, NHWC: height x width x in_channels, prepared as in training) to logits
     // (out_shape); with the image classifier, its logit into *class_logit when given.
     Status forward(const float* input, float* logits, float* class_logit = nullptr) {
+        NoObserver none;
+        return forward_observed(input, logits, class_logit, none);
+    }
+
+    // Runs segment()'s forward passes on an image (the plain one and, with TTA, the mirrored one),
+    // calling observe(index, step, input) before each convolution with its input map (step.in): how
+    // salt quantize measures the range of every quantised convolution's input on calibration images.
+    template <class Observer>
+    Status calibrate(const std::uint8_t* image, int width, int height, Observer& observe) {
+        static_assert(P == Precision::fp32, "salt::embedded::DeepLabV3::calibrate: calibrate the fp32 model");
         if (status_ != Status::ok) return status_;
-        Run r{this, input, logits, class_logit, weights()};
-        walk<C>(r);
+        if (width < 1 || height < 1 || width > C.width || height > C.height) return Status::image_size;
+        float cls = 0.f;
+        for (int mirror = 0; mirror < (settings_.tta ? 2 : 1); ++mirror) {
+            prepare(image, width, height, mirror != 0);
+            forward_observed(input(), logits_a(), &cls, observe);
+        }
         return Status::ok;
     }
 
@@ -232,13 +256,50 @@ public:
     }
 
 private:
-    float* weights() const { return reinterpret_cast<float*>(base_); }
+    struct NoObserver {
+        void operator()(int, const ConvStep&, const float*) {}
+    };
+    template <class Observer>
+    Status forward_observed(const float* input, float* logits, float* class_logit, Observer& observe) {
+        if (status_ != Status::ok) return status_;
+        Run<Observer> r{this, input, logits, class_logit, base_, observe};
+        walk<C>(r);
+        return Status::ok;
+    }
+
+    // load()'s check of a blob's weights: every float finite, every scale positive.
+    struct Check : ConvVisitor {
+        const unsigned char* part;
+        bool finite = true;
+        static bool all_finite(const unsigned char* p, std::size_t n, bool positive) {
+            for (std::size_t i = 0; i < n; ++i) {
+                float v;
+                std::memcpy(&v, p + i * sizeof(float), sizeof v);
+                if (!std::isfinite(v) || (positive && !(v > 0.f))) return false;
+            }
+            return true;
+        }
+        bool conv(const ConvStep& s) {
+            if (int8 && runs_int8(s)) {
+                const std::size_t co = std::size_t(s.p.out_channels);
+                finite = finite && all_finite(part, 1, true) && all_finite(part + 64, co, true) &&
+                         all_finite(part + 64 + 4 * co, co, false);
+            } else {
+                finite = finite && all_finite(part, s.weight_floats(), false);
+            }
+            part += part_bytes(s, P);
+            return true;
+        }
+    };
+
+    unsigned char* weights() const { return base_; }
     float* buffer(int i) const { return reinterpret_cast<float*>(base_ + weights_bytes + std::size_t(i) * buffer_bytes); }
     float* logits_a() const { return reinterpret_cast<float*>(base_ + weights_bytes + kBuffers * buffer_bytes); }
     float* logits_b() const { return reinterpret_cast<float*>(base_ + weights_bytes + kBuffers * buffer_bytes + logits_bytes); }
     float* input() const {
         return reinterpret_cast<float*>(base_ + weights_bytes + kBuffers * buffer_bytes + 2 * logits_bytes);
     }
+    std::uint8_t* quantized() const { return base_ + weights_bytes + kBuffers * buffer_bytes + 2 * logits_bytes + input_bytes; }
 
     // reflect-101 (OpenCV's BORDER_REFLECT_101: ... 2 1 | 0 1 2 ... n-1 | n-2 ...).
     static int reflect101(int i, int n) {
@@ -262,12 +323,15 @@ private:
     }
 
     // The walk's visitor that runs it: weights taken in order from the arena.
+    template <class Observer>
     struct Run {
         const DeepLabV3* net;
         const float* input;
         float* logits;
         float* class_logit;
-        const float* w;
+        const unsigned char* w;
+        Observer& observe;
+        int index = 0;
         float cls_sink = 0.f;
 
         float* map(int b) {
@@ -277,8 +341,16 @@ private:
         }
         const float* cmap(int b) { return b == kInput ? input : map(b); }
         bool conv(const ConvStep& s) {
-            kernels::conv(s, cmap(s.src), w, map(s.dst), s.residual >= 0 ? cmap(s.residual) : nullptr);
-            w += s.weight_floats();
+            observe(index++, s, cmap(s.src));
+            const float* residual = s.residual >= 0 ? cmap(s.residual) : nullptr;
+            if (int8 && runs_int8(s)) {
+                const kernels::Int8Conv c = kernels::int8_conv_part(s, w);
+                kernels::quantize_input(cmap(s.src), s.in.size(), c.input_scale, net->quantized());
+                kernels::conv_int8(s, c, net->quantized(), map(s.dst), residual);
+            } else {
+                kernels::conv(s, cmap(s.src), reinterpret_cast<const float*>(w), map(s.dst), residual);
+            }
+            w += part_bytes(s, P);
             return true;
         }
         bool max_pool(const MaxPoolStep& s) {

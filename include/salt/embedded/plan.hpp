@@ -195,11 +195,49 @@ constexpr bool walk(V& v) {
     return v.upsample(UpsampleStep{Shape{features.h, features.w, C.classes}, C.height, C.width, t0, kLogits});
 }
 
-// What a walk needs: the folded weights (floats) and the largest map held in one buffer (floats).
+// The numbers the embedded path computes in. int8: the convolutions that carry the work take 8-bit
+// inputs and weights (salt/embedded/kernels_int8.hpp); the rest stays fp32 (runs_int8).
+enum class Precision { fp32, int8 };
+
+// Which convolutions run on 8-bit integers in the int8 precision: those whose input is a ReLU's output
+// (so unsigned 8-bit with zero at 0 holds it, and zero padding stays exact), in groups of four input
+// channels (one 32-bit lane of VPDPBUSD) and sixteen output channels (one register of sums), on a map
+// larger than one pixel. So the first convolution (its input, the normalised image, is signed), the
+// ones on globally pooled 1x1 maps (a negligible share of the work) and the last one (to the classes:
+// one output channel, and the logits are what is thresholded) stay fp32.
+constexpr bool runs_int8(const ConvStep& s) {
+    return s.src != kInput && s.in.pixels() > 1 && s.p.in_channels % 4 == 0 && s.p.out_channels % 16 == 0;
+}
+
+// Bytes of one convolution's part of the weights, every part a multiple of 64 bytes so that each
+// starts aligned in the arena. fp32: weights [ky][kx][in][out], then the bias. int8 (runs_int8): the
+// input's scale (padded to 64 bytes), one weight scale and one bias per output channel (fp32), then the
+// weights as int8 in VPDPBUSD's order [ky][kx][in/4][out][4].
+constexpr std::size_t round_up_64(std::size_t n) { return (n + 63) / 64 * 64; }
+constexpr std::size_t int8_weights_offset(const ConvStep& s) { return 64 + 8 * std::size_t(s.p.out_channels); }
+constexpr std::size_t part_bytes(const ConvStep& s, Precision p) {
+    if (p == Precision::int8 && runs_int8(s)) return round_up_64(int8_weights_offset(s) + s.p.weight_count());
+    return p == Precision::int8 ? round_up_64(s.weight_floats() * sizeof(float)) : s.weight_floats() * sizeof(float);
+}
+
+// A base for visitors that only look at the convolutions (packing, checking, calibrating weights).
+struct ConvVisitor {
+    constexpr bool max_pool(const MaxPoolStep&) { return true; }
+    constexpr bool avg_pool(const AvgPoolStep&) { return true; }
+    constexpr bool broadcast(const BroadcastStep&) { return true; }
+    constexpr bool upsample(const UpsampleStep&) { return true; }
+};
+
+// What a walk needs: the folded weights (floats; bytes for each precision), the largest map held in one
+// buffer (floats), and for int8 the largest input quantised to 8 bits (bytes).
 struct Footprint {
     std::size_t weight_floats = 0;
+    std::size_t int8_weight_bytes = 0;
     std::size_t buffer_floats = 0;
+    std::size_t int8_input_bytes = 0;
+    int int8_max_in_channels = 0;
     int convs = 0;
+    int int8_convs = 0;
 };
 
 namespace detail {
@@ -210,7 +248,13 @@ struct Measure {
     }
     constexpr bool conv(const ConvStep& s) {
         f.weight_floats += s.weight_floats();
+        f.int8_weight_bytes += part_bytes(s, Precision::int8);
         ++f.convs;
+        if (runs_int8(s)) {
+            ++f.int8_convs;
+            if (s.in.size() > f.int8_input_bytes) f.int8_input_bytes = s.in.size();
+            if (s.p.in_channels > f.int8_max_in_channels) f.int8_max_in_channels = s.p.in_channels;
+        }
         grow(s.in.size());
         grow(s.out().pixels() * std::size_t(s.out_stride));
         return true;

@@ -42,7 +42,7 @@ std::vector<unsigned char> embedded_blob(const io::SafetensorsFile& file, const 
     w[embedded::format::count_hi] = std::uint32_t(count >> 32);
     std::memcpy(blob.data(), w, sizeof w);
 
-    struct Pack {
+    struct Pack : embedded::ConvVisitor {
         const io::SafetensorsFile& file;
         const std::string& src;
         unsigned char* out;
@@ -92,12 +92,8 @@ std::vector<unsigned char> embedded_blob(const io::SafetensorsFile& file, const 
             written += packed.size();
             return true;
         }
-        bool max_pool(const embedded::MaxPoolStep&) { return true; }
-        bool avg_pool(const embedded::AvgPoolStep&) { return true; }
-        bool broadcast(const embedded::BroadcastStep&) { return true; }
-        bool upsample(const embedded::UpsampleStep&) { return true; }
     };
-    Pack pack{file, src, blob.data() + embedded::format::kHeaderBytes};
+    Pack pack{{}, file, src, blob.data() + embedded::format::kHeaderBytes};
     embedded::walk<C>(pack);
     if (pack.written != Net::weight_floats)
         throw std::logic_error("embedded_blob: packed " + std::to_string(pack.written) + " weights, the model has " +

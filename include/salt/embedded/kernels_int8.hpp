@@ -1,0 +1,205 @@
+// salt/embedded/kernels_int8.hpp — the int8 convolution of the embedded path (Precision::int8):
+// unsigned 8-bit inputs (a ReLU's output, zero at 0) times signed 8-bit weights (one scale per output
+// channel), summed exactly in 32-bit integers, then scaled back to fp32 with the folded BatchNorm's
+// bias, the residual and ReLU. One thread, no allocation, like salt/embedded/kernels.hpp.
+//
+// Builds with AVX-512 VNNI run VPDPBUSD (64 products of u8 x s8 summed four by four into 16 int32
+// lanes, no intermediate saturation); every other build runs the portable loop. Both form the same
+// exact integer sums and apply the same fp32 operations to them (fma(sum, input_scale * weight_scale,
+// bias), then + residual, then ReLU), so their outputs are identical, bit for bit.
+//
+// The sums cannot overflow: |u8 x s8| <= 255 x 127, and the largest reduction here (3x3x2048 in the
+// ASPP's 3x3 convs) gives at most 18432 x 32385 < 2^30.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+#include <immintrin.h>
+#define SALT_EMBEDDED_VNNI 1
+#endif
+
+#include "salt/embedded/plan.hpp"
+
+namespace salt::embedded::kernels {
+
+// Where the int8 kernel reads the input of a padded tap (and of the pixels past a row's end): zeros,
+// as many as the widest input a quantised convolution has (checked against the walk at compile time).
+inline constexpr std::size_t kZeroRowBytes = 4096;
+alignas(64) inline constexpr std::uint8_t kZeroRow[kZeroRowBytes] = {};
+
+// The name of the kernel this build runs, for reports.
+constexpr const char* int8_kernel_name() {
+#ifdef SALT_EMBEDDED_VNNI
+    return "AVX-512 VNNI (VPDPBUSD)";
+#else
+    return "portable (no AVX-512 VNNI in this build)";
+#endif
+}
+
+// One int8 part of the weights (plan.hpp, part_bytes): a real input x is held as
+// min(255, round(x / input_scale)) (x >= 0); a weight w of output channel c as round(w / weight_scale[c])
+// in [-127, 127].
+struct Int8Conv {
+    float input_scale;
+    const float* weight_scale;  // [out]
+    const float* bias;          // [out]
+    const std::int8_t* weights;  // [ky][kx][in/4][out][4]
+};
+
+inline Int8Conv int8_conv_part(const ConvStep& s, const unsigned char* part) {
+    Int8Conv c{};
+    std::memcpy(&c.input_scale, part, sizeof(float));
+    c.weight_scale = reinterpret_cast<const float*>(part + 64);
+    c.bias = c.weight_scale + s.p.out_channels;
+    c.weights = reinterpret_cast<const std::int8_t*>(part + int8_weights_offset(s));
+    return c;
+}
+
+// The position of weight (ky, kx, ci, co) in the int8 order.
+constexpr std::size_t int8_weight_index(const Conv2dParams& p, int ky, int kx, int ci, int co) {
+    return ((((std::size_t(ky) * std::size_t(p.kernel) + std::size_t(kx)) * std::size_t(p.in_channels / 4) + std::size_t(ci / 4)) *
+                 std::size_t(p.out_channels) +
+             std::size_t(co)) *
+            4) +
+           std::size_t(ci % 4);
+}
+
+// fp32 map -> u8 (round half up; negative values, which a ReLU's output has none of, become 0).
+inline void quantize_input(const float* x, std::size_t n, float input_scale, std::uint8_t* q) {
+    const float inv = 1.0f / input_scale;
+    for (std::size_t i = 0; i < n; ++i) {
+        float v = x[i] * inv;
+        v = v > 0.f ? v : 0.f;
+        v = v < 255.f ? v : 255.f;
+        q[i] = std::uint8_t(v + 0.5f);
+    }
+}
+
+namespace detail {
+
+// The input row of output pixel (oy, ox) at tap (ky, kx): the pixel's Ci bytes, or zeros.
+inline const std::uint8_t* tap_row(const ConvStep& s, const std::uint8_t* in, int oy, int ox, int ky, int kx) {
+    const Conv2dParams p = s.p;
+    const int iy = oy * p.stride - p.padding + ky * p.dilation, ix = ox * p.stride - p.padding + kx * p.dilation;
+    if (iy < 0 || iy >= s.in.h || ix < 0 || ix >= s.in.w) return kZeroRow;
+    return in + (std::size_t(iy) * std::size_t(s.in.w) + std::size_t(ix)) * std::size_t(p.in_channels);
+}
+
+// The end of every output value: fp32 from the exact sum, the bias, the residual, ReLU.
+inline float finish(std::int32_t sum, float input_scale, float weight_scale, float bias, const float* residual, bool relu) {
+    float v = __builtin_fmaf(float(sum), input_scale * weight_scale, bias);
+    if (residual) v += *residual;
+    return relu ? (v > 0.f ? v : 0.f) : v;
+}
+
+#ifdef SALT_EMBEDDED_VNNI
+// GCC 12 reports the intrinsics' own _mm512_undefined_* placeholders (inside _mm512_cvtepi32_ps and
+// _mm512_max_ps) as "may be used uninitialized" once they are inlined here; they are not read.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+// Four output pixels x NB blocks of 16 output channels: 4 x NB sums in registers; for each tap and
+// each four input channels, NB weight vectors are loaded once and used for the four pixels.
+template <int NB>
+inline void vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, int oy, int ox0, int n, int co0, float* out,
+                      const float* residual) {
+    const Conv2dParams p = s.p;
+    const int Ci4 = p.in_channels / 4, Co = p.out_channels;
+    __m512i acc[4][NB];
+    for (int t = 0; t < 4; ++t)
+        for (int j = 0; j < NB; ++j) acc[t][j] = _mm512_setzero_si512();
+    for (int ky = 0; ky < p.kernel; ++ky)
+        for (int kx = 0; kx < p.kernel; ++kx) {
+            const std::uint8_t* src[4];
+            for (int t = 0; t < 4; ++t) src[t] = t < n ? tap_row(s, in, oy, ox0 + t, ky, kx) : kZeroRow;
+            if (src[0] == kZeroRow && src[1] == kZeroRow && src[2] == kZeroRow && src[3] == kZeroRow) continue;
+            const std::int8_t* w = c.weights + int8_weight_index(p, ky, kx, 0, co0);
+            for (int q = 0; q < Ci4; ++q, w += std::size_t(Co) * 4) {
+                __m512i wv[NB];
+                for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + 64 * j);
+                for (int t = 0; t < 4; ++t) {
+                    std::int32_t four;
+                    std::memcpy(&four, src[t] + 4 * q, 4);
+                    const __m512i a = _mm512_set1_epi32(four);
+                    for (int j = 0; j < NB; ++j) acc[t][j] = _mm512_dpbusd_epi32(acc[t][j], a, wv[j]);
+                }
+            }
+        }
+    const __m512 in_scale = _mm512_set1_ps(c.input_scale), zero = _mm512_setzero_ps();
+    for (int t = 0; t < n; ++t) {
+        const std::size_t px = std::size_t(oy) * std::size_t(s.out().w) + std::size_t(ox0 + t);
+        float* o = out + px * std::size_t(s.out_stride) + std::size_t(s.offset) + std::size_t(co0);
+        for (int j = 0; j < NB; ++j) {
+            const __m512 scale = _mm512_mul_ps(in_scale, _mm512_loadu_ps(c.weight_scale + co0 + 16 * j));
+            __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t][j]), scale, _mm512_loadu_ps(c.bias + co0 + 16 * j));
+            if (residual) v = _mm512_add_ps(v, _mm512_loadu_ps(residual + px * std::size_t(Co) + std::size_t(co0 + 16 * j)));
+            if (s.relu) v = _mm512_max_ps(v, zero);
+            _mm512_storeu_ps(o + 16 * j, v);
+        }
+    }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+}  // namespace detail
+
+// The convolution of step `s` on `in` (the step's input quantised by quantize_input with
+// c.input_scale), written as conv() in kernels.hpp writes it: at channel s.offset of a map with
+// s.out_stride channels per pixel, `residual` (s.out().c channels per pixel, or null) added before ReLU.
+inline void conv_int8(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, float* out, const float* residual) {
+    const Shape o = s.out();
+    const int Co = s.p.out_channels;
+#ifdef SALT_EMBEDDED_VNNI
+    // 64 output channels at a time over every pixel, so that the chunk's weights (at most
+    // 3x3x2048x64 bytes) are read from cache for all the pixel tiles after the first.
+    for (int co0 = 0; co0 < Co; co0 += 64) {
+        const int nb = (Co - co0) / 16 < 4 ? (Co - co0) / 16 : 4;
+        for (int oy = 0; oy < o.h; ++oy)
+            for (int ox0 = 0; ox0 < o.w; ox0 += 4) {
+                const int n = o.w - ox0 < 4 ? o.w - ox0 : 4;
+                switch (nb) {
+                    case 4: detail::vnni_tile<4>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    case 3: detail::vnni_tile<3>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    case 2: detail::vnni_tile<2>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    default: detail::vnni_tile<1>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                }
+            }
+    }
+#else
+    // Portable: 64 output channels of one pixel summed at a time.
+    const Conv2dParams p = s.p;
+    for (int oy = 0; oy < o.h; ++oy)
+        for (int ox = 0; ox < o.w; ++ox) {
+            const std::size_t px = std::size_t(oy) * std::size_t(o.w) + std::size_t(ox);
+            float* op = out + px * std::size_t(s.out_stride) + std::size_t(s.offset);
+            for (int co0 = 0; co0 < Co; co0 += 64) {
+                const int m = Co - co0 < 64 ? Co - co0 : 64;
+                std::int32_t sum[64] = {};
+                for (int ky = 0; ky < p.kernel; ++ky)
+                    for (int kx = 0; kx < p.kernel; ++kx) {
+                        const std::uint8_t* src = detail::tap_row(s, in, oy, ox, ky, kx);
+                        if (src == kZeroRow) continue;
+                        for (int ci = 0; ci < p.in_channels; ++ci) {
+                            const std::int32_t a = src[ci];
+                            if (a == 0) continue;
+                            const std::int8_t* w = c.weights + int8_weight_index(p, ky, kx, ci, co0);
+                            for (int k = 0; k < m; ++k) sum[k] += a * std::int32_t(w[4 * k]);
+                        }
+                    }
+                for (int k = 0; k < m; ++k) {
+                    const int co = co0 + k;
+                    op[co] = detail::finish(sum[k], c.input_scale, c.weight_scale[co], c.bias[co],
+                                            residual ? residual + px * std::size_t(Co) + std::size_t(co) : nullptr, s.relu);
+                }
+            }
+        }
+#endif
+}
+
+}  // namespace salt::embedded::kernels

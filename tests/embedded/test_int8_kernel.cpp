@@ -1,0 +1,115 @@
+// The int8 convolution of the embedded path (salt/embedded/kernels_int8.hpp) against an integer
+// reference formed here from the unpacked weights: exact 64-bit sums, then the fp32 steps the header
+// documents (fma(sum, input_scale * weight_scale, bias), + residual, ReLU), compared bit for bit, and
+// the channels outside the output slice untouched. Built twice: for this machine (VPDPBUSD where it
+// has AVX-512 VNNI) and for AVX2 (-march=haswell: the portable loop), so both kernels are checked.
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "salt/embedded/kernels_int8.hpp"
+
+#if defined(SALT_EXPECT_PORTABLE_INT8) && defined(SALT_EMBEDDED_VNNI)
+#error "test_int8_kernel_portable must be built without AVX-512 VNNI"
+#endif
+
+using namespace salt;
+
+namespace {
+
+// One int8 convolution with random data, its expected output formed here from the unpacked weights
+// (exact 64-bit sums, then the fp32 steps kernels_int8.hpp documents), and the kernel's.
+struct Int8Case {
+    const char* what;
+    Shape in;
+    Conv2dParams p;
+    bool residual, relu;
+    int offset, out_stride;
+};
+
+void check_int8_kernel(const Int8Case& k, unsigned seed) {
+    std::mt19937 gen(seed);
+    std::uniform_int_distribution<int> u8(0, 255), s8(-127, 127), coin(0, 3);
+    std::uniform_real_distribution<float> pos(0.001f, 0.05f), any(-2.f, 2.f);
+    const embedded::ConvStep s{embedded::Name("test"), embedded::Name(), k.in, k.p, 0, 1, k.offset, k.out_stride,
+                               k.residual ? 2 : -1, k.relu};
+    REQUIRE(embedded::runs_int8(s));
+    const Shape o = s.out();
+    const int K = k.p.kernel, Ci = k.p.in_channels, Co = k.p.out_channels;
+    std::vector<std::uint8_t> in(k.in.size());
+    for (auto& v : in) v = coin(gen) == 0 ? 0 : std::uint8_t(u8(gen));  // a quarter zeros, as after a ReLU
+    std::vector<int> w(k.p.weight_count());  // [ky][kx][ci][co]
+    for (auto& v : w) v = s8(gen);
+    std::vector<unsigned char> part(embedded::part_bytes(s, embedded::Precision::int8));
+    const float in_scale = pos(gen);
+    std::memcpy(part.data(), &in_scale, 4);
+    std::vector<float> ws(static_cast<std::size_t>(Co)), bias(static_cast<std::size_t>(Co));
+    for (auto& v : ws) v = pos(gen);
+    for (auto& v : bias) v = any(gen);
+    std::memcpy(part.data() + 64, ws.data(), 4 * std::size_t(Co));
+    std::memcpy(part.data() + 64 + 4 * std::size_t(Co), bias.data(), 4 * std::size_t(Co));
+    auto* packed = reinterpret_cast<std::int8_t*>(part.data() + embedded::int8_weights_offset(s));
+    for (int ky = 0; ky < K; ++ky)
+        for (int kx = 0; kx < K; ++kx)
+            for (int ci = 0; ci < Ci; ++ci)
+                for (int co = 0; co < Co; ++co)
+                    packed[embedded::kernels::int8_weight_index(k.p, ky, kx, ci, co)] =
+                        std::int8_t(w[((std::size_t(ky) * K + std::size_t(kx)) * Ci + std::size_t(ci)) * Co + std::size_t(co)]);
+    std::vector<float> residual(o.pixels() * std::size_t(Co));
+    for (auto& v : residual) v = any(gen);
+    const float sentinel = -12345.f;
+    std::vector<float> out(o.pixels() * std::size_t(k.out_stride), sentinel);
+
+    embedded::kernels::conv_int8(s, embedded::kernels::int8_conv_part(s, part.data()), in.data(), out.data(),
+                                 k.residual ? residual.data() : nullptr);
+
+    long wrong = 0, touched = 0;
+    for (int oy = 0; oy < o.h; ++oy)
+        for (int ox = 0; ox < o.w; ++ox) {
+            const std::size_t px = std::size_t(oy) * std::size_t(o.w) + std::size_t(ox);
+            for (int c = 0; c < k.out_stride; ++c) {
+                const float got = out[px * std::size_t(k.out_stride) + std::size_t(c)];
+                const int co = c - k.offset;
+                if (co < 0 || co >= Co) {
+                    touched += std::bit_cast<std::uint32_t>(got) != std::bit_cast<std::uint32_t>(sentinel);
+                    continue;
+                }
+                std::int64_t sum = 0;
+                for (int ky = 0; ky < K; ++ky)
+                    for (int kx = 0; kx < K; ++kx) {
+                        const int iy = oy * k.p.stride - k.p.padding + ky * k.p.dilation;
+                        const int ix = ox * k.p.stride - k.p.padding + kx * k.p.dilation;
+                        if (iy < 0 || iy >= k.in.h || ix < 0 || ix >= k.in.w) continue;
+                        for (int ci = 0; ci < Ci; ++ci)
+                            sum += std::int64_t(in[(std::size_t(iy) * std::size_t(k.in.w) + std::size_t(ix)) * std::size_t(Ci) + std::size_t(ci)]) *
+                                   w[((std::size_t(ky) * K + std::size_t(kx)) * Ci + std::size_t(ci)) * Co + std::size_t(co)];
+                    }
+                float want = std::fma(float(sum), in_scale * ws[std::size_t(co)], bias[std::size_t(co)]);
+                if (k.residual) want += residual[px * std::size_t(Co) + std::size_t(co)];
+                if (k.relu) want = want > 0.f ? want : 0.f;
+                wrong += std::bit_cast<std::uint32_t>(got) != std::bit_cast<std::uint32_t>(want);
+            }
+        }
+    INFO(k.what << " (kernel: " << embedded::kernels::int8_kernel_name() << ")");
+    CHECK(wrong == 0);
+    CHECK(touched == 0);
+}
+
+}  // namespace
+
+TEST_CASE("embedded int8: the convolution equals an independent integer reference, bit for bit", "[embedded][int8]") {
+    const Int8Case cases[] = {
+        {"3x3, stride 1, padding 1", {7, 9, 8}, {8, 32, 3, 1, 1, 1, false}, false, true, 0, 32},
+        {"3x3, stride 2, dilation 2, padding 2, residual, into a slice", {9, 10, 12}, {12, 48, 3, 2, 2, 2, false}, true, true, 16, 80},
+        {"1x1, 80 outputs (a 64-block and a 16-block), no ReLU", {5, 6, 64}, {64, 80, 1, 1, 0, 1, false}, false, false, 0, 80},
+        {"1x1, stride 2 (a projected identity)", {7, 7, 16}, {16, 64, 1, 2, 0, 1, false}, false, false, 0, 64},
+        {"3x3, dilation 3 on a 5x5 map: most taps in the padding", {5, 5, 4}, {4, 16, 3, 1, 3, 3, false}, true, true, 0, 16},
+    };
+    unsigned seed = 1;
+    for (const auto& k : cases) check_int8_kernel(k, seed++);
+}
