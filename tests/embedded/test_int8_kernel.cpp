@@ -1,8 +1,9 @@
 // The int8 convolution of the embedded path (salt/embedded/kernels_int8.hpp) against an integer
 // reference formed here from the unpacked weights: exact 64-bit sums, then the fp32 steps the header
 // documents (fma(sum, input_scale * weight_scale, bias), + residual, ReLU), compared bit for bit, and
-// the channels outside the output slice untouched. Built twice: for this machine (VPDPBUSD where it
-// has AVX-512 VNNI) and for AVX2 (-march=haswell: the portable loop), so both kernels are checked.
+// the channels outside the output slice untouched. Built three times: for this machine (VPDPBUSD where
+// it has AVX-512 VNNI), for AVX2 (-march=haswell: the portable loop) and for AVX2 with AVX-VNNI (the
+// 256-bit kernel; skipped on a CPU without AVX-VNNI), so every kernel is checked.
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -14,9 +15,13 @@
 
 #include "salt/embedded/kernels_int8.hpp"
 
-#if defined(SALT_EXPECT_PORTABLE_INT8) && defined(SALT_EMBEDDED_VNNI)
-#error "test_int8_kernel_portable must be built without AVX-512 VNNI"
+#if defined(SALT_EXPECT_PORTABLE_INT8) && (defined(SALT_EMBEDDED_VNNI) || defined(SALT_EMBEDDED_AVX_VNNI))
+#error "test_int8_kernel_portable must be built without AVX-512 VNNI and AVX-VNNI"
 #endif
+#if defined(SALT_EXPECT_AVX_VNNI_INT8) && !defined(SALT_EMBEDDED_AVX_VNNI)
+#error "test_int8_kernel_avx_vnni must be built with AVX-VNNI and without AVX-512"
+#endif
+#include "support/test_env.hpp"
 
 using namespace salt;
 
@@ -110,6 +115,12 @@ TEST_CASE("embedded int8: the convolution equals an independent integer referenc
         {"1x1, stride 2 (a projected identity)", {7, 7, 16}, {16, 64, 1, 2, 0, 1, false}, false, false, 0, 64},
         {"3x3, dilation 3 on a 5x5 map: most taps in the padding", {5, 5, 4}, {4, 16, 3, 1, 3, 3, false}, true, true, 0, 16},
     };
+#ifdef SALT_EXPECT_AVX_VNNI_INT8
+    if (!__builtin_cpu_supports("avxvnni")) {
+        test::skip_for_missing_isa(false, "AVX-VNNI", "the 256-bit VPDPBUSD kernel");
+        return;
+    }
+#endif
     unsigned seed = 1;
     for (const auto& k : cases) check_int8_kernel(k, seed++);
 }

@@ -3,10 +3,12 @@
 // channel), summed exactly in 32-bit integers, then scaled back to fp32 with the folded BatchNorm's
 // bias, the residual and ReLU. One thread, no allocation, like salt/embedded/kernels.hpp.
 //
-// Builds with AVX-512 VNNI run VPDPBUSD (64 products of u8 x s8 summed four by four into 16 int32
-// lanes, no intermediate saturation); every other build runs the portable loop. Both form the same
-// exact integer sums and apply the same fp32 operations to them (fma(sum, input_scale * weight_scale,
-// bias), then + residual, then ReLU), so their outputs are identical, bit for bit.
+// Builds with AVX-512 VNNI run VPDPBUSD on 512-bit registers (64 products of u8 x s8 summed four by
+// four into 16 int32 lanes, no intermediate saturation); builds with AVX-VNNI and no AVX-512 (e.g.
+// -march=alderlake) run its VEX form on 256-bit registers; every other build runs the portable loop.
+// All three form the same exact integer sums and apply the same fp32 operations to them
+// (fma(sum, input_scale * weight_scale, bias), then + residual, then ReLU), so their outputs are
+// identical, bit for bit.
 //
 // The sums cannot overflow: |u8 x s8| <= 255 x 127, and the largest reduction here (3x3x2048 in the
 // ASPP's 3x3 convs) gives at most 18432 x 32385 < 2^30.
@@ -19,6 +21,9 @@
 #if defined(__AVX512F__) && defined(__AVX512VNNI__)
 #include <immintrin.h>
 #define SALT_EMBEDDED_VNNI 1
+#elif defined(__AVXVNNI__) && defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define SALT_EMBEDDED_AVX_VNNI 1
 #endif
 
 #include "salt/embedded/plan.hpp"
@@ -32,10 +37,12 @@ alignas(64) inline constexpr std::uint8_t kZeroRow[kZeroRowBytes] = {};
 
 // The name of the kernel this build runs, for reports.
 constexpr const char* int8_kernel_name() {
-#ifdef SALT_EMBEDDED_VNNI
+#if defined(SALT_EMBEDDED_VNNI)
     return "AVX-512 VNNI (VPDPBUSD)";
+#elif defined(SALT_EMBEDDED_AVX_VNNI)
+    return "AVX-VNNI (256-bit VPDPBUSD)";
 #else
-    return "portable (no AVX-512 VNNI in this build)";
+    return "portable (no AVX-512 VNNI or AVX-VNNI in this build)";
 #endif
 }
 
@@ -147,6 +154,48 @@ inline void vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8_t* 
 #endif
 #endif
 
+#ifdef SALT_EMBEDDED_AVX_VNNI
+// Four output pixels x 16 output channels (two 8-lane registers each): 8 sums, 2 weight registers and
+// a broadcast stay within AVX2's 16 registers.
+inline void avx_vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, int oy, int ox0, int n, int co0, float* out,
+                          const float* residual) {
+    const Conv2dParams p = s.p;
+    const int Ci4 = p.in_channels / 4, Co = p.out_channels;
+    __m256i acc[4][2];
+    for (int t = 0; t < 4; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_si256();
+    for (int ky = 0; ky < p.kernel; ++ky)
+        for (int kx = 0; kx < p.kernel; ++kx) {
+            const std::uint8_t* src[4];
+            for (int t = 0; t < 4; ++t) src[t] = t < n ? tap_row(s, in, oy, ox0 + t, ky, kx) : kZeroRow;
+            if (src[0] == kZeroRow && src[1] == kZeroRow && src[2] == kZeroRow && src[3] == kZeroRow) continue;
+            const std::int8_t* w = c.weights + int8_weight_index(p, ky, kx, 0, co0);
+            for (int q = 0; q < Ci4; ++q, w += std::size_t(Co) * 4) {
+                const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+                const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32));
+                for (int t = 0; t < 4; ++t) {
+                    std::int32_t four;
+                    std::memcpy(&four, src[t] + 4 * q, 4);
+                    const __m256i a = _mm256_set1_epi32(four);
+                    acc[t][0] = _mm256_dpbusd_avx_epi32(acc[t][0], a, w0);
+                    acc[t][1] = _mm256_dpbusd_avx_epi32(acc[t][1], a, w1);
+                }
+            }
+        }
+    const __m256 in_scale = _mm256_set1_ps(c.input_scale), zero = _mm256_setzero_ps();
+    for (int t = 0; t < n; ++t) {
+        const std::size_t px = std::size_t(oy) * std::size_t(s.out().w) + std::size_t(ox0 + t);
+        float* o = out + px * std::size_t(s.out_stride) + std::size_t(s.offset) + std::size_t(co0);
+        for (int j = 0; j < 2; ++j) {
+            const __m256 scale = _mm256_mul_ps(in_scale, _mm256_loadu_ps(c.weight_scale + co0 + 8 * j));
+            __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t][j]), scale, _mm256_loadu_ps(c.bias + co0 + 8 * j));
+            if (residual) v = _mm256_add_ps(v, _mm256_loadu_ps(residual + px * std::size_t(Co) + std::size_t(co0 + 8 * j)));
+            if (s.relu) v = _mm256_max_ps(v, zero);
+            _mm256_storeu_ps(o + 8 * j, v);
+        }
+    }
+}
+#endif
+
 }  // namespace detail
 
 // The convolution of step `s` on `in` (the step's input quantised by quantize_input with
@@ -171,6 +220,12 @@ inline void conv_int8(const ConvStep& s, const Int8Conv& c, const std::uint8_t* 
                 }
             }
     }
+#elif defined(SALT_EMBEDDED_AVX_VNNI)
+    // 16 output channels at a time over every pixel (their weights stay in cache).
+    for (int co0 = 0; co0 < Co; co0 += 16)
+        for (int oy = 0; oy < o.h; ++oy)
+            for (int ox0 = 0; ox0 < o.w; ox0 += 4)
+                detail::avx_vnni_tile(s, c, in, oy, ox0, o.w - ox0 < 4 ? o.w - ox0 : 4, co0, out, residual);
 #else
     // Portable: 64 output channels of one pixel summed at a time.
     const Conv2dParams p = s.p;
