@@ -3,9 +3,15 @@
 // with predictions mapped back to the original image size exactly as in training and post-processed
 // as training chose (threshold, minimum area, gate, TTA; overridable), and where the points go: mAP
 // on the images whose truth is empty and on those with salt, by salt coverage, and the false-positive
-// and false-negative image counts.
+// and false-negative image counts. --weights may also be a blob of the embedded path (salt
+// export-embedded: fp32, salt quantize: int8): it is then run by that path, one image at a time on
+// one thread, exactly as salt-embedded-demo runs it, with the settings in its header (the
+// post-processing options edit them), so the int8 model gets the same breakdown as the trained one.
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -17,6 +23,8 @@
 #include "run_options.hpp"
 #include "salt/data/batch.hpp"
 #include "salt/data/split.hpp"
+#include "salt/embedded/deeplabv3.hpp"
+#include "salt/io/file.hpp"
 #include "salt/io/error.hpp"
 #include "salt/train/metrics.hpp"
 
@@ -34,11 +42,61 @@ std::string text_map(const train::Breakdown::Part& p) {
     std::snprintf(b, sizeof b, "%.4f", p.map());
     return p.images ? b : "  -   ";
 }
+// A blob of the embedded path: its bytes, the model it was made for and what its header records.
+struct EmbeddedBlob {
+    std::vector<unsigned char> bytes;
+    models::DeepLabV3Config config;
+    train::PostProcess post;
+    bool int8 = false;
+};
+
+bool is_embedded_blob(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    char magic[sizeof embedded::format::kMagic] = {};
+    return f.read(magic, sizeof magic) && std::memcmp(magic, embedded::format::kMagic, sizeof magic) == 0;
+}
+
+EmbeddedBlob read_embedded_blob(const std::string& path) {
+    namespace f = embedded::format;
+    EmbeddedBlob b;
+    b.bytes = io::read_file_bytes(path);
+    if (b.bytes.size() < f::kHeaderBytes) throw io::IoError(path, "shorter than an embedded blob's 128-byte header");
+    std::uint32_t w[f::kHeaderBytes / 4];
+    std::memcpy(w, b.bytes.data(), sizeof w);
+    if (w[f::byte_order] != f::kByteOrder) throw io::IoError(path, embedded::message(embedded::Status::weights_byte_order));
+    if (w[f::version] != f::kVersion) throw io::IoError(path, embedded::message(embedded::Status::weights_version));
+    auto& c = b.config;
+    c.height = int(w[f::height]), c.width = int(w[f::width]), c.in_channels = int(w[f::in_channels]), c.classes = int(w[f::classes]);
+    c.blocks = {int(w[f::blocks0]), int(w[f::blocks1]), int(w[f::blocks2]), int(w[f::blocks3])};
+    c.block = w[f::block_kind] ? nn::BlockKind::basic : nn::BlockKind::bottleneck;
+    c.output_stride = int(w[f::output_stride]);
+    c.rates = {int(w[f::rate0]), int(w[f::rate1]), int(w[f::rate2])};
+    c.classification_head = w[f::classification_head] != 0;
+    c.decoder = w[f::decoder] ? models::Decoder::deeplabv3plus : models::Decoder::deeplabv3;
+    std::memcpy(&b.post.threshold, &w[f::threshold], 8);
+    std::memcpy(&b.post.gate, &w[f::gate], 8);
+    b.post.min_area = int(w[f::min_area]);
+    b.post.tta = w[f::tta] != 0;
+    b.int8 = w[f::precision] == 1;
+    return b;
+}
+
+// The post-processing written into the blob's header (what its segment() applies).
+void set_embedded_post(EmbeddedBlob& b, const train::PostProcess& p) {
+    namespace f = embedded::format;
+    std::memcpy(b.bytes.data() + 4 * f::threshold, &p.threshold, 8);
+    std::memcpy(b.bytes.data() + 4 * f::gate, &p.gate, 8);
+    const std::uint32_t area = std::uint32_t(p.min_area), tta = p.tta ? 1u : 0u;
+    std::memcpy(b.bytes.data() + 4 * f::min_area, &area, 4);
+    std::memcpy(b.bytes.data() + 4 * f::tta, &tta, 4);
+}
+
 }  // namespace
 
 Args eval_args() {
     Args a("eval", "Evaluate trained weights on a data set in the TGS layout.");
-    a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors)");
+    a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors), or a blob of the embedded path "
+                                  "(salt export-embedded, salt quantize), then run by that path on one thread");
     a.required("data", "DIR", "data set in the TGS layout");
     a.option("split", "PART", "val, test or all", "val");
     a.option("split-file", "FILE", "the run's split (default: split.txt beside the weights)");
@@ -56,10 +114,19 @@ int cmd_eval(int argc, char** argv) {
     const std::string part = a.get("split");
     if (part != "val" && part != "test" && part != "all") throw UsageError("--split must be val, test or all");
     const RunOptions ro = run_options(a);
-    const auto weights = io::SafetensorsFile::read(a.get("weights"));
+    const bool blob = is_embedded_blob(a.get("weights"));
+    std::optional<io::SafetensorsFile> weights;
+    std::optional<EmbeddedBlob> embedded_blob;
     const CompiledModel* model = nullptr;
     try {
-        model = &model_for_weights(weights, ro.device);
+        if (blob) {
+            if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
+            embedded_blob = read_embedded_blob(a.get("weights"));
+            model = &find_compiled_model(embedded_blob->config, DeviceKind::cpu);
+        } else {
+            weights = io::SafetensorsFile::read(a.get("weights"));
+            model = &model_for_weights(*weights, ro.device);
+        }
     } catch (const std::invalid_argument& e) {
         throw io::IoError(a.get("weights"), e.what());
     }
@@ -87,20 +154,33 @@ int cmd_eval(int argc, char** argv) {
         images.push_back(&ds.samples[i].image);
         if (depth) depths.push_back(ds.samples[i].depth);
     }
-    const auto post = postprocess_from(a, weights, model->config().classification_head);
+    const bool classifier = model->config().classification_head;
+    const auto post = blob ? apply_postprocess_options(a, embedded_blob->post, classifier) : postprocess_from(a, *weights, classifier);
     const bool tty = !a.has("json") && !a.has("quiet") && isatty(fileno(stderr)) != 0;  // no \r counter in JSON runs or log files
-    const auto pred = model->predict(weights, images, depths, post.tta, [&](std::size_t done) {
+    auto progress = [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
-    }, ro);
+    };
+    std::vector<std::vector<std::uint8_t>> masks;
+    if (blob) {
+        set_embedded_post(*embedded_blob, post);
+        try {
+            masks = model->embedded_segment(embedded_blob->bytes, images, progress, nullptr);
+        } catch (const std::invalid_argument& e) {
+            throw io::IoError(a.get("weights"), e.what());
+        }
+    } else {
+        const auto pred = model->predict(*weights, images, depths, post.tta, progress, ro);
+        for (std::size_t k = 0; k < idx.size(); ++k)
+            masks.push_back(train::postprocessed_mask(pred.logits[k], post,
+                                                      pred.image_probability.empty() ? 1.0 : pred.image_probability[k]));
+    }
     if (tty) std::fputc('\n', stderr);
     train::MetricAccumulator acc;
     train::Breakdown parts;
     for (std::size_t k = 0; k < idx.size(); ++k) {
-        const auto mask = train::postprocessed_mask(pred.logits[k], post,
-                                                    pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
         const std::span<const std::uint8_t> truth(ds.samples[idx[k]].mask);
-        acc.add(std::span<const std::uint8_t>(mask), truth, 1);
-        parts.add(train::count_mask(std::span<const std::uint8_t>(mask), truth));
+        acc.add(std::span<const std::uint8_t>(masks[k]), truth, 1);
+        parts.add(train::count_mask(std::span<const std::uint8_t>(masks[k]), truth));
     }
     const auto r = acc.result();
     if (a.has("json")) {

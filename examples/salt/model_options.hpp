@@ -80,16 +80,9 @@ inline io::IoError weights_error(const io::SafetensorsFile& weights, const std::
     return io::IoError(weights.source(), why);
 }
 
-// The post-processing for `weights`: what training saved with them, unless the options say otherwise.
-inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsFile& weights, bool classifier) {
-    train::PostProcess p;
-    if (!a.has("no-postprocess")) {
-        try {
-            p = train::PostProcess::from_metadata(weights.metadata(), weights.source());
-        } catch (const std::invalid_argument& e) {
-            throw weights_error(weights, e);
-        }
-    }
+// `saved` (what training saved with the weights) as the post-processing options change it.
+inline train::PostProcess apply_postprocess_options(const Args& a, const train::PostProcess& saved, bool classifier) {
+    train::PostProcess p = a.has("no-postprocess") ? train::PostProcess{} : saved;
     if (a.has("tta") && a.has("no-tta")) throw UsageError("--tta and --no-tta contradict each other");
     if (a.has("tta")) p.tta = true;
     if (a.has("no-tta")) p.tta = false;
@@ -107,6 +100,19 @@ inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsF
         throw UsageError(e.what());
     }
     return p;
+}
+
+// The post-processing for `weights`: what training saved with them, unless the options say otherwise.
+inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsFile& weights, bool classifier) {
+    train::PostProcess saved;
+    if (!a.has("no-postprocess")) {
+        try {
+            saved = train::PostProcess::from_metadata(weights.metadata(), weights.source());
+        } catch (const std::invalid_argument& e) {
+            throw weights_error(weights, e);
+        }
+    }
+    return apply_postprocess_options(a, saved, classifier);
 }
 
 inline std::string postprocess_text(const train::PostProcess& p) {

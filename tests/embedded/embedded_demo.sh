@@ -106,6 +106,33 @@ for f in "$work"/pgm/*.pgm; do
     check 0 "int8 demo $(basename "$f")" "$demo8" "$work/model8.bin" "$f" "$work/mask8.pgm"
     contains "$work/out.txt" "salt-embedded-demo-int8: " "int8 demo reports"
 done
+# salt eval runs blobs through the embedded path: the fp32 blob scores as the trained weights do, at
+# the median threshold so that masks are part salt (the two paths sum in another order, so a pixel
+# within 1e-4 of the threshold may flip: 0.01 allowed), and the post-processing options edit the
+# blob's settings.
+check 0 "eval the trained weights" "$salt" eval --weights "$work/run/best.safetensors" --data "$work/data" --split all --json --quiet \
+    --threshold "$median"
+cp "$work/out.txt" "$work/eval-weights.json"
+check 0 "eval the fp32 blob" "$salt" eval --weights "$work/model-saved.bin" --data "$work/data" --split all --json --quiet \
+    --threshold "$median"
+cp "$work/out.txt" "$work/eval-fp32.json"
+check 0 "eval the int8 blob, threshold 0.3" "$salt" eval --weights "$work/model8.bin" --data "$work/data" \
+    --split-file "$work/run/split.txt" --threshold 0.3 --json --quiet
+cp "$work/out.txt" "$work/eval-int8.json"
+"$py" - "$work/eval-weights.json" "$work/eval-fp32.json" "$work/eval-int8.json" <<'PY' || fail=1
+import json, sys
+w, f, q = (json.load(open(p)) for p in sys.argv[1:4])
+ok = abs(w["map"] - f["map"]) <= 0.01 and abs(w["iou"] - f["iou"]) <= 0.01 and w["images"] == f["images"] == 8 and w["iou"] > 0
+print(f"{'ok' if ok else 'FAIL'}: eval of the fp32 blob: mAP {f['map']:.4f} IoU {f['iou']:.4f}, of the weights: {w['map']:.4f} {w['iou']:.4f}")
+ok8 = q["threshold"] == 0.3 and q["split"] == "val" and q["images"] >= 1
+print(f"{'ok' if ok8 else 'FAIL'}: eval of the int8 blob at threshold {q['threshold']} on {q['images']} val image(s)")
+sys.exit(0 if ok and ok8 else 1)
+PY
+check 2 "eval a blob on cuda" "$salt" eval --weights "$work/model8.bin" --data "$work/data" --device cuda --split all
+if grep -q "not built into this salt" "$work/err.txt"; then echo "ok: (this salt has no CUDA: refused before the blob is read)"
+else contains "$work/err.txt" "runs on the CPU" "eval names the blob's device"; fi
+check 1 "eval a blob without a split file" "$salt" eval --weights "$work/model8.bin" --data "$work/data"
+contains "$work/err.txt" "no split file" "eval names the missing split file"
 check 1 "int8 demo: an fp32 blob" "$demo8" "$work/model-saved.bin" "$first" "$work/e7.pgm"
 contains "$work/err.txt" "for the other precision" "int8 demo names the precision"
 check 1 "fp32 demo: an int8 blob" "$demo" "$work/model8.bin" "$first" "$work/e8.pgm"
