@@ -66,7 +66,10 @@ Args train_args() {
     a.flag("depth-channel", "add the normalised depth as a second input plane");
     a.flag("no-augment", "no flips, brightness/contrast or shift-scale");
     a.option("monitor", "NAME", "metric for the best checkpoint, early stopping and LR plateau: val_map, val_iou, val_dice, val_loss", "val_map");
-    a.option("patience", "N", "early stopping after N epochs without improvement (0: never)", "8");
+    // "auto": a cosine run's best epochs come as its rate anneals, so stopping it early at a high rate
+    // would cut off the end it was planned for; the plateau schedule keeps early stopping.
+    a.option("patience", "N", "early stopping after N epochs without improvement (0: never); auto: never with the cosine "
+                              "schedule, 8 with plateau; may change on --resume", "auto");
     a.option("max-minutes", "M", "stop after the epoch that passes M minutes of training, counted over resumes (0: no limit)", "0");
     a.option("max-steps", "N", "at most N steps per epoch (0: the whole training split)", "0");
     a.option("synthetic-count", "N", "images in the synthetic set when there is no --data", "600");
@@ -116,7 +119,7 @@ int cmd_train(int argc, char** argv) {
         };
         for (const char* k : keys) {
             const std::string key = k;
-            if (!a.has(key) || key == "epochs" || key == "max-minutes") continue;
+            if (!a.has(key) || key == "epochs" || key == "max-minutes" || key == "patience") continue;
             const auto it = recorded.find(key);
             const std::string was = it == recorded.end() ? "" : it->second;
             if (!same(a.get(key), was)) conflicts += "\n  --" + key + " " + a.get(key) + " (the run: " + (was.empty() ? "none" : was) + ")";
@@ -125,10 +128,11 @@ int cmd_train(int argc, char** argv) {
             if (a.has(f) && recorded[f] != "1") conflicts += std::string("\n  --") + f + " (the run: without it)";
         if (!conflicts.empty())
             throw UsageError("--resume continues the run with the options in " + run_file.string() +
-                             "; only --epochs, --max-minutes, --threads, --device, --tf32 and --quiet may change. These differ:" +
+                             "; only --epochs, --max-minutes, --patience, --threads, --device, --tf32 and --quiet may change. "
+                             "These differ:" +
                              conflicts);
         for (auto& [k, v] : recorded)
-            if (!(k == "epochs" && a.has("epochs")) && !(k == "max-minutes" && a.has("max-minutes"))) o[k] = v;
+            if (!((k == "epochs" || k == "max-minutes" || k == "patience") && a.has(k))) o[k] = v;
     } else if (fs::exists(run)) {
         if (!fs::is_directory(run)) throw io::IoError(run.string(), "exists and is not a directory");
         if (fs::exists(run / "last.ckpt"))
@@ -142,7 +146,7 @@ int cmd_train(int argc, char** argv) {
     // Numbers from the command line, or on --resume from run.txt: a bad recorded value is a bad file
     // (exit 1, naming run.txt and the key), a bad command-line value a usage error (exit 2).
     auto from_run_file = [&](const std::string& k) {
-        return resume && !(a.has(k) && (k == "epochs" || k == "max-minutes"));
+        return resume && !(a.has(k) && (k == "epochs" || k == "max-minutes" || k == "patience"));
     };
     auto source = [&](const std::string& k) { return from_run_file(k) ? k : "option '--" + k + "'"; };
     auto checked = [&](const std::string& k, auto parse) {
@@ -182,7 +186,7 @@ int cmd_train(int argc, char** argv) {
     t.seed = std::uint64_t(integer("seed", 0, std::numeric_limits<long long>::max()));
     t.augment = o["no-augment"] != "1";
     t.monitor = o["monitor"];
-    t.early_stop_patience = int(integer("patience", 0, 100000));
+    t.early_stop_patience = o["patience"] == "auto" ? (o["schedule"] == "cosine" ? 0 : 8) : int(integer("patience", 0, 100000));
     t.max_minutes = real("max-minutes", 0, 1e7);
     t.max_steps_per_epoch = long(integer("max-steps", 0, 1000000000));
     t.resume = resume;

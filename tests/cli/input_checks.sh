@@ -51,6 +51,8 @@ contains "$work/err.txt" "--adamw (the run: without it)" "the conflict names the
 check 0 "resume with the run's own values (1e-3 = 0.001) and new --threads" "$salt" train --resume "$work/run" --epochs 2 \
     --lr 1e-3 --batch 4 --threads 1 --quiet
 [ "$(grep -c '^[0-9]' "$work/run/log.csv")" = 2 ] && echo "ok: the run has 2 epochs" || { echo "FAIL: log.csv"; fail=1; }
+grep -q '^patience=auto$' "$work/run/run.txt" && echo "ok: run.txt records --patience auto" || { echo "FAIL: run.txt patience"; fail=1; }
+check 0 "resume with another --patience (it may change)" "$salt" train --resume "$work/run" --epochs 2 --patience 3 --quiet
 cp "$work/run/run.txt" "$work/run.txt.good"
 printf 'a damaged line\n' >> "$work/run/run.txt"
 check 1 "resume a run whose run.txt has a line without '='" "$salt" train --resume "$work/run" --epochs 3 --quiet
