@@ -27,20 +27,10 @@ Args export_embedded_args() {
 int cmd_export_embedded(int argc, char** argv) {
     Args a = export_embedded_args();
     a.parse(argc, argv);
-    const auto weights = io::SafetensorsFile::read(a.get("weights"));
-    const CompiledModel* model = nullptr;
-    try {
-        model = &model_for_weights(weights, DeviceKind::cpu);
-    } catch (const std::invalid_argument& e) {
-        throw io::IoError(a.get("weights"), e.what());
-    }
-    const auto post = postprocess_from(a, weights, model->config().classification_head);
-    std::vector<unsigned char> blob;
-    try {
-        blob = model->embedded_blob(weights, post);
-    } catch (const std::invalid_argument& e) {
-        throw weights_error(weights, e);
-    }
+    const EmbeddedExport exported = embedded_export(a);
+    const CompiledModel* model = exported.model;
+    const train::PostProcess& post = exported.post;
+    const std::vector<unsigned char>& blob = exported.blob;
     io::write_file_atomic(a.get("out"), blob.data(), blob.size());
     if (!a.has("quiet")) {
         const auto f = model->embedded_footprint();

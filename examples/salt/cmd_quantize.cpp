@@ -65,20 +65,10 @@ int cmd_quantize(int argc, char** argv) {
     a.parse(argc, argv);
     namespace fs = std::filesystem;
     const long count = parse_integer(a.get("calibration-images"), "option '--calibration-images'", 1, 100000);
-    const auto weights = io::SafetensorsFile::read(a.get("weights"));
-    const CompiledModel* model = nullptr;
-    try {
-        model = &model_for_weights(weights, DeviceKind::cpu);
-    } catch (const std::invalid_argument& e) {
-        throw io::IoError(a.get("weights"), e.what());
-    }
-    const auto post = postprocess_from(a, weights, model->config().classification_head);
-    std::vector<unsigned char> fp32;
-    try {
-        fp32 = model->embedded_blob(weights, post);
-    } catch (const std::invalid_argument& e) {
-        throw weights_error(weights, e);
-    }
+    const EmbeddedExport exported = embedded_export(a);
+    const CompiledModel* model = exported.model;
+    const train::PostProcess& post = exported.post;
+    const std::vector<unsigned char>& fp32 = exported.blob;
 
     data::TgsOptions to;
     to.root = a.get("data");
@@ -99,7 +89,7 @@ int cmd_quantize(int argc, char** argv) {
     try {
         int8 = model->embedded_quantize(fp32, calibration);
     } catch (const std::invalid_argument& e) {
-        throw weights_error(weights, e);
+        throw io::IoError(a.get("weights"), e.what());
     }
     io::write_file_atomic(a.get("out"), int8.data(), int8.size());
     if (!quiet) {

@@ -115,6 +115,30 @@ inline train::PostProcess postprocess_from(const Args& a, const io::SafetensorsF
     return apply_postprocess_options(a, saved, classifier);
 }
 
+// The fp32 blob of the embedded path for --weights, with the post-processing options applied: what
+// salt export-embedded writes and salt quantize starts from. Bad weights are an IoError naming them.
+struct EmbeddedExport {
+    const CompiledModel* model = nullptr;
+    train::PostProcess post;
+    std::vector<unsigned char> blob;
+};
+inline EmbeddedExport embedded_export(const Args& a) {
+    const auto weights = io::SafetensorsFile::read(a.get("weights"));
+    EmbeddedExport e;
+    try {
+        e.model = &model_for_weights(weights, DeviceKind::cpu);
+    } catch (const std::invalid_argument& err) {
+        throw io::IoError(a.get("weights"), err.what());
+    }
+    e.post = postprocess_from(a, weights, e.model->config().classification_head);
+    try {
+        e.blob = e.model->embedded_blob(weights, e.post);
+    } catch (const std::invalid_argument& err) {
+        throw weights_error(weights, err);
+    }
+    return e;
+}
+
 inline std::string postprocess_text(const train::PostProcess& p) {
     char s[160], gate[40] = "";
     if (p.gate > 0) std::snprintf(gate, sizeof gate, ", gate %.4g", p.gate);

@@ -95,6 +95,17 @@ inline const std::uint8_t* tap_row(const ConvStep& s, const std::uint8_t* in, in
     return in + (std::size_t(iy) * std::size_t(s.in.w) + std::size_t(ix)) * std::size_t(p.in_channels);
 }
 
+// The input rows of output pixels ox0 .. ox0 + 3 of row oy at tap (ky, kx), zeros past the n that
+// exist; false when all four are zeros (the tap adds nothing to the tile).
+inline bool tile_rows(const ConvStep& s, const std::uint8_t* in, int oy, int ox0, int n, int ky, int kx, const std::uint8_t* (&src)[4]) {
+    bool any = false;
+    for (int t = 0; t < 4; ++t) {
+        src[t] = t < n ? tap_row(s, in, oy, ox0 + t, ky, kx) : kZeroRow;
+        any = any || src[t] != kZeroRow;
+    }
+    return any;
+}
+
 // The end of every output value: fp32 from the exact sum, the bias, the residual, ReLU.
 inline float finish(std::int32_t sum, float input_scale, float weight_scale, float bias, const float* residual, bool relu) {
     float v = __builtin_fmaf(float(sum), input_scale * weight_scale, bias);
@@ -122,8 +133,7 @@ inline void vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8_t* 
     for (int ky = 0; ky < p.kernel; ++ky)
         for (int kx = 0; kx < p.kernel; ++kx) {
             const std::uint8_t* src[4];
-            for (int t = 0; t < 4; ++t) src[t] = t < n ? tap_row(s, in, oy, ox0 + t, ky, kx) : kZeroRow;
-            if (src[0] == kZeroRow && src[1] == kZeroRow && src[2] == kZeroRow && src[3] == kZeroRow) continue;
+            if (!tile_rows(s, in, oy, ox0, n, ky, kx, src)) continue;
             const std::int8_t* w = c.weights + int8_weight_index(p, ky, kx, 0, co0);
             for (int q = 0; q < Ci4; ++q, w += std::size_t(Co) * 4) {
                 __m512i wv[NB];
@@ -166,8 +176,7 @@ inline void avx_vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8
     for (int ky = 0; ky < p.kernel; ++ky)
         for (int kx = 0; kx < p.kernel; ++kx) {
             const std::uint8_t* src[4];
-            for (int t = 0; t < 4; ++t) src[t] = t < n ? tap_row(s, in, oy, ox0 + t, ky, kx) : kZeroRow;
-            if (src[0] == kZeroRow && src[1] == kZeroRow && src[2] == kZeroRow && src[3] == kZeroRow) continue;
+            if (!tile_rows(s, in, oy, ox0, n, ky, kx, src)) continue;
             const std::int8_t* w = c.weights + int8_weight_index(p, ky, kx, 0, co0);
             for (int q = 0; q < Ci4; ++q, w += std::size_t(Co) * 4) {
                 const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));

@@ -102,9 +102,8 @@ std::vector<unsigned char> quantize_embedded(const std::vector<unsigned char>& f
                 std::memcpy(out, &in_scale, sizeof in_scale);
                 const Conv2dParams& p = s.p;
                 const int Co = p.out_channels, Ci = p.in_channels, K = p.kernel;
-                float* ws = reinterpret_cast<float*>(out + 64);
-                float* bias = ws + Co;
-                auto* q = reinterpret_cast<std::int8_t*>(out + embedded::int8_weights_offset(s));
+                std::vector<float> ws(static_cast<std::size_t>(Co)), bias(static_cast<std::size_t>(Co));
+                std::vector<std::int8_t> q(p.weight_count());
                 auto at = [&](int ky, int kx, int ci, int co) {  // the fp32 order [ky][kx][in][out]
                     return f[((std::size_t(ky) * std::size_t(K) + std::size_t(kx)) * std::size_t(Ci) + std::size_t(ci)) * std::size_t(Co) +
                              std::size_t(co)];
@@ -115,8 +114,8 @@ std::vector<unsigned char> quantize_embedded(const std::vector<unsigned char>& f
                         for (int kx = 0; kx < K; ++kx)
                             for (int ci = 0; ci < Ci; ++ci) m = std::max(m, std::fabs(at(ky, kx, ci, co)));
                     const float scale = m > 0.f ? m / 127.f : 1.f;
-                    ws[co] = scale;
-                    bias[co] = f[p.weight_count() + std::size_t(co)];
+                    ws[std::size_t(co)] = scale;
+                    bias[std::size_t(co)] = f[p.weight_count() + std::size_t(co)];
                     for (int ky = 0; ky < K; ++ky)
                         for (int kx = 0; kx < K; ++kx)
                             for (int ci = 0; ci < Ci; ++ci) {
@@ -125,6 +124,10 @@ std::vector<unsigned char> quantize_embedded(const std::vector<unsigned char>& f
                                     std::int8_t(std::clamp(v, -127.f, 127.f));
                             }
                 }
+                // Copied in (the blob is bytes: no float or int8 objects live there).
+                std::memcpy(out + 64, ws.data(), ws.size() * sizeof(float));
+                std::memcpy(out + 64 + ws.size() * sizeof(float), bias.data(), bias.size() * sizeof(float));
+                std::memcpy(out + embedded::int8_weights_offset(s), q.data(), q.size());
             } else {
                 std::memcpy(out, f.data(), floats * sizeof(float));
             }
