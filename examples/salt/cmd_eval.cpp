@@ -47,7 +47,6 @@ struct EmbeddedBlob {
     std::vector<unsigned char> bytes;
     models::DeepLabV3Config config;
     train::PostProcess post;
-    bool int8 = false;
 };
 
 bool is_embedded_blob(const std::string& path) {
@@ -77,7 +76,6 @@ EmbeddedBlob read_embedded_blob(const std::string& path) {
     std::memcpy(&b.post.gate, &w[f::gate], 8);
     b.post.min_area = int(w[f::min_area]);
     b.post.tta = w[f::tta] != 0;
-    b.int8 = w[f::precision] == 1;
     return b;
 }
 
