@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "salt/embedded/parallel.hpp"
 #include "salt/models/deeplabv3_config.hpp"
 
 namespace embedded_test {
@@ -40,5 +41,8 @@ int basic_int8_forward(Arena a, const void* blob, std::size_t bytes, const float
 int basic_int8_segment(Arena a, const void* blob, std::size_t bytes, const std::uint8_t* image, int w, int h, std::uint8_t* mask);
 std::size_t bottleneck_int8_arena_bytes();
 int bottleneck_int8_forward(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits);
+// forward() with the convolutions cut into tasks run through `par` (DeepLabV3::set_parallel).
+int basic_int8_forward_tasks(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits,
+                             const salt::embedded::Parallel& par);
 
 }  // namespace embedded_test

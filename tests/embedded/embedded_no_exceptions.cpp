@@ -66,5 +66,12 @@ int bottleneck_int8_forward(Arena a, const void* blob, std::size_t bytes, const 
     if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
     return int(net.forward(input, logits));
 }
+int basic_int8_forward_tasks(Arena a, const void* blob, std::size_t bytes, const float* input, float* logits,
+                             const salt::embedded::Parallel& par) {
+    Basic8 net(a.data, a.bytes);
+    if (const auto s = net.load(blob, bytes); s != salt::embedded::Status::ok) return int(s);
+    net.set_parallel(par);
+    return int(net.forward(input, logits));
+}
 
 }  // namespace embedded_test

@@ -29,6 +29,7 @@
 #include "salt/models/deeplabv3.hpp"
 #include "salt/models/export_embedded.hpp"
 #include "salt/models/quantize_embedded.hpp"
+#include "salt/embedded/openmp_parallel.hpp"
 #include "salt/models/weights.hpp"
 #include "salt/train/inference.hpp"
 #include "salt/train/postprocess.hpp"
@@ -383,6 +384,59 @@ TEST_CASE("embedded int8: the quantised model follows the fp32 one (Bottlenecks,
                                                    });
 }
 
+// The model with its convolutions cut into tasks (set_parallel) against the same model on one thread:
+// the same logits, bit for bit, for fp32 and int8, whether the tasks run backwards on one thread (a
+// cut that missed, repeated or made a task read another's output would change bits) or on OpenMP threads.
+namespace {
+struct BackwardsRunner {
+    int tasks = 0;
+    static void run(void* context, int n, embedded::Parallel::Task task, const void* job) {
+        static_cast<BackwardsRunner*>(context)->tasks += n;
+        for (int i = n - 1; i >= 0; --i) task(job, i);
+    }
+};
+
+template <class Net>
+void check_parallel_same_bits(const std::vector<unsigned char>& blob, const std::vector<float>& input) {
+    TestArena arena(Net::arena_bytes);
+    Net net(arena.mem.get(), arena.bytes);
+    REQUIRE(net.load(blob.data(), blob.size()) == Status::ok);
+    std::vector<float> one(input.size()), cut(input.size());
+    float cls1 = 0.f, cls2 = 0.f;
+    REQUIRE(net.forward(input.data(), one.data(), &cls1) == Status::ok);
+    BackwardsRunner backwards;
+    int threads = 2;
+    const embedded::Parallel runners[] = {{&BackwardsRunner::run, &backwards, 2}, {&BackwardsRunner::run, &backwards, 5},
+                                          embedded::openmp_parallel(threads)};
+    for (const auto& par : runners) {
+        INFO((par.run == &BackwardsRunner::run ? "backwards on one thread" : "OpenMP") << ", " << par.workers << " workers, "
+                                                                                      << (Net::precision == embedded::Precision::int8 ? "int8" : "fp32"));
+        net.set_parallel(par);
+        std::fill(cut.begin(), cut.end(), -1.f);
+        REQUIRE(net.forward(input.data(), cut.data(), &cls2) == Status::ok);
+        CHECK(std::memcmp(one.data(), cut.data(), one.size() * sizeof(float)) == 0);
+        CHECK(std::memcmp(&cls1, &cls2, sizeof cls1) == 0);
+    }
+    CHECK(backwards.tasks > 2 * embedded::footprint<Net::config>().convs);  // the convolutions were cut
+#ifdef _OPENMP
+    CHECK(threads == 2);
+#endif
+}
+}  // namespace
+
+TEST_CASE("embedded: convolutions cut into tasks for several threads give the same bits as one thread", "[embedded][parallel]") {
+    constexpr auto C = embedded_test::kBottleneck;
+    const data::Preprocess pre{.size = C.height, .norm = {.mean = 0.45f, .std = 0.21f}};
+    Fixture<C> f(5, pre, train::PostProcess{});
+    const io::Image8 img = test_image(C.width - 13, C.height - 13, 41);
+    std::vector<float> input(std::size_t(C.height) * C.width);
+    data::prepare_input(img, 0.f, pre, input);
+    check_parallel_same_bits<embedded::DeepLabV3<C>>(f.blob, input);
+    std::vector<io::Image8> calibration;
+    for (unsigned i = 0; i < 2; ++i) calibration.push_back(test_image(C.width - 13, C.height - 13, 60 + i));
+    check_parallel_same_bits<embedded::DeepLabV3<C, embedded::Precision::int8>>(int8_blob<C>(f.blob, calibration), input);
+}
+
 TEST_CASE("embedded int8: blobs of the other precision and bad scales are refused by return value", "[embedded][int8]") {
     constexpr auto C = embedded_test::kBasic;
     Fixture<C> f(5, data::Preprocess{.size = 64}, train::PostProcess{});
@@ -462,6 +516,17 @@ TEST_CASE("embedded: loading and running allocate nothing on the heap", "[embedd
     embedded_test::counting = false;
     CHECK(t1 == 0);
     CHECK(t2 == 0);
+    CHECK(embedded_test::allocations.load() == 0);
+
+    // Cut into tasks for a caller's workers (here run on this thread): the cutting allocates nothing either.
+    BackwardsRunner runner;
+    embedded_test::allocations = 0;
+    embedded_test::counting = true;
+    const int t3 = embedded_test::basic_int8_forward_tasks(arena8.arena(), blob8.data(), blob8.size(), input.data(), logits.data(),
+                                                           embedded::Parallel{&BackwardsRunner::run, &runner, 3});
+    embedded_test::counting = false;
+    CHECK(t3 == 0);
+    CHECK(runner.tasks > 0);
     CHECK(embedded_test::allocations.load() == 0);
 }
 #endif

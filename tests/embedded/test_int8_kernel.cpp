@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "salt/embedded/kernels_int8.hpp"
+#include "salt/embedded/openmp_parallel.hpp"
 
 #if defined(SALT_EXPECT_PORTABLE_INT8) && (defined(SALT_EMBEDDED_VNNI) || defined(SALT_EMBEDDED_AVX_VNNI))
 #error "test_int8_kernel_portable must be built without AVX-512 VNNI and AVX-VNNI"
@@ -27,6 +28,17 @@ using namespace salt;
 
 namespace {
 
+// A Parallel that runs the tasks backwards on the calling thread and counts them: a task that
+// depended on another's output, or a split that missed or repeated part of the work, shows up as
+// wrong bits (every task writes its own outputs only).
+struct Backwards {
+    int calls = 0;
+    static void run(void* context, int n, embedded::Parallel::Task task, const void* job) {
+        static_cast<Backwards*>(context)->calls += n;
+        for (int i = n - 1; i >= 0; --i) task(job, i);
+    }
+};
+
 // One int8 convolution with random data, its expected output formed here from the unpacked weights
 // (exact 64-bit sums, then the fp32 steps kernels_int8.hpp documents), and the kernel's.
 struct Int8Case {
@@ -37,7 +49,7 @@ struct Int8Case {
     int offset, out_stride;
 };
 
-void check_int8_kernel(const Int8Case& k, unsigned seed) {
+void check_int8_kernel(const Int8Case& k, unsigned seed, const embedded::Parallel& par = {}, const char* runner = "one thread") {
     std::mt19937 gen(seed);
     std::uniform_int_distribution<int> u8(0, 255), s8(-127, 127), coin(0, 3);
     std::uniform_real_distribution<float> pos(0.001f, 0.05f), any(-2.f, 2.f);
@@ -71,7 +83,7 @@ void check_int8_kernel(const Int8Case& k, unsigned seed) {
     std::vector<float> out(o.pixels() * std::size_t(k.out_stride), sentinel);
 
     embedded::kernels::conv_int8(s, embedded::kernels::int8_conv_part(s, part.data()), in.data(), out.data(),
-                                 k.residual ? residual.data() : nullptr);
+                                 k.residual ? residual.data() : nullptr, par);
 
     long wrong = 0, touched = 0;
     for (int oy = 0; oy < o.h; ++oy)
@@ -100,7 +112,8 @@ void check_int8_kernel(const Int8Case& k, unsigned seed) {
                 wrong += std::bit_cast<std::uint32_t>(got) != std::bit_cast<std::uint32_t>(want);
             }
         }
-    INFO(k.what << " (kernel: " << embedded::kernels::int8_kernel_name() << ")");
+    INFO(k.what << " (kernel: " << embedded::kernels::int8_kernel_name() << ", tasks run by " << runner << ", "
+                << par.workers << " workers)");
     CHECK(wrong == 0);
     CHECK(touched == 0);
 }
@@ -123,4 +136,34 @@ TEST_CASE("embedded int8: the convolution equals an independent integer referenc
 #endif
     unsigned seed = 1;
     for (const auto& k : cases) check_int8_kernel(k, seed++);
+}
+
+TEST_CASE("embedded int8: cut into tasks for several workers, run in any order or on OpenMP threads: the same bits",
+          "[embedded][int8][parallel]") {
+#ifdef SALT_EXPECT_AVX_VNNI_INT8
+    if (!__builtin_cpu_supports("avxvnni")) {
+        test::skip_for_missing_isa(false, "AVX-VNNI", "the 256-bit VPDPBUSD kernel");
+        return;
+    }
+#endif
+    const Int8Case cases[] = {
+        {"1x1, 256 outputs (four 64-blocks)", {6, 5, 32}, {32, 256, 1, 1, 0, 1, false}, true, true, 0, 256},
+        {"3x3, 16 outputs (one block: cut by rows)", {9, 7, 8}, {8, 16, 3, 1, 1, 1, false}, false, true, 0, 16},
+        {"3x3 dilation 2, 80 outputs into a slice, residual (two blocks)", {8, 8, 12}, {12, 80, 3, 1, 2, 2, false}, true, true, 16, 112},
+        {"1x1, 48 outputs on a 1-row map (more workers than rows)", {1, 9, 16}, {16, 48, 1, 1, 0, 1, false}, false, false, 0, 48},
+    };
+    unsigned seed = 100;
+    for (const auto& k : cases) {
+        for (int workers : {2, 3, 8}) {
+            Backwards b;
+            check_int8_kernel(k, seed, embedded::Parallel{&Backwards::run, &b, workers}, "a backwards runner");
+            const auto split = embedded::kernels::int8_split(k.p.out_channels, conv2d_out_shape(k.in, k.p).h,
+                                                             embedded::kernels::kInt8ChannelBlock, workers);
+            CHECK(b.calls == (split.tasks() > 1 ? split.tasks() : 0));  // a single task runs on the caller's thread
+            CHECK(split.tasks() >= (split.blocks < workers ? split.blocks : workers));
+        }
+        int threads = 2;
+        check_int8_kernel(k, seed, embedded::openmp_parallel(threads), "OpenMP");
+        ++seed;
+    }
 }

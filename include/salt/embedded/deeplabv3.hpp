@@ -1,5 +1,5 @@
 // salt/embedded/deeplabv3.hpp — DeepLabV3 inference for embedded targets: no heap, no exceptions, no
-// RTTI, one thread. All memory is one caller-provided arena whose size is a compile-time constant of
+// RTTI, one thread unless the caller hands it a Parallel (set_parallel; salt/embedded/parallel.hpp). All memory is one caller-provided arena whose size is a compile-time constant of
 // the model type (arena_bytes), so it can be a static array; errors are return values (Status).
 //
 //   using Net = salt::embedded::DeepLabV3<salt::models::kTrainDefault>;   // the model salt train trains by default
@@ -25,6 +25,7 @@
 
 #include "salt/embedded/kernels.hpp"
 #include "salt/embedded/kernels_int8.hpp"
+#include "salt/embedded/parallel.hpp"
 #include "salt/embedded/plan.hpp"
 
 namespace salt::embedded {
@@ -142,6 +143,10 @@ public:
         else if (reinterpret_cast<std::uintptr_t>(arena) % arena_alignment != 0) status_ = Status::arena_misaligned;
         else status_ = Status::not_loaded;
     }
+
+    // Lets the convolutions cut their work into tasks run through `par` (the caller's threads); the
+    // outputs are the same, bit for bit, as on one thread. The default runs everything on the caller's thread.
+    void set_parallel(const Parallel& par) { parallel_ = par; }
 
     // The arena's state: ok once weights are loaded.
     Status status() const { return status_; }
@@ -346,9 +351,9 @@ private:
             if (int8 && runs_int8(s)) {
                 const kernels::Int8Conv c = kernels::int8_conv_part(s, w);
                 kernels::quantize_input(cmap(s.src), s.in.size(), c.input_scale, net->quantized());
-                kernels::conv_int8(s, c, net->quantized(), map(s.dst), residual);
+                kernels::conv_int8(s, c, net->quantized(), map(s.dst), residual, net->parallel_);
             } else {
-                kernels::conv(s, cmap(s.src), reinterpret_cast<const float*>(w), map(s.dst), residual);
+                kernels::conv(s, cmap(s.src), reinterpret_cast<const float*>(w), map(s.dst), residual, net->parallel_);
             }
             w += part_bytes(s, P);
             return true;
@@ -374,6 +379,7 @@ private:
     unsigned char* base_;
     Status status_ = Status::not_loaded;
     Settings settings_{};
+    Parallel parallel_{};
 };
 
 }  // namespace salt::embedded

@@ -1,7 +1,8 @@
 // salt/embedded/kernels.hpp — the few kernels the embedded inference path runs, on NHWC maps of one
-// image, single-threaded, with no allocation: a convolution with folded BatchNorm (+ residual, ReLU),
-// 3x3/2 max pooling, global average pooling, a one-pixel broadcast and a bilinear resize with
-// PyTorch's align_corners=false rule.
+// image, with no allocation: a convolution with folded BatchNorm (+ residual, ReLU), 3x3/2 max
+// pooling, global average pooling, a one-pixel broadcast and a bilinear resize with PyTorch's
+// align_corners=false rule. All on the calling thread, except the convolution's tasks when the
+// caller hands it a Parallel (salt/embedded/parallel.hpp).
 //
 // The convolution keeps four output pixels' accumulators at once, so each weight row is read once
 // per four pixels; its innermost loop runs over output channels, contiguous in the [ky][kx][in][out]
@@ -10,17 +11,22 @@
 
 #include <cstddef>
 
+#include "salt/embedded/parallel.hpp"
 #include "salt/embedded/plan.hpp"
 
 namespace salt::embedded::kernels {
 
-inline void conv(const ConvStep& s, const float* in, const float* weights, float* out, const float* residual) {
+namespace detail {
+
+// Output rows [y_begin, y_end) of conv().
+inline void conv_rows(const ConvStep& s, const float* in, const float* weights, float* out, const float* residual, int y_begin,
+                      int y_end) {
     const Shape i = s.in, o = s.out();
     const Conv2dParams p = s.p;
     const int K = p.kernel, Ci = p.in_channels, Co = p.out_channels, ld = s.out_stride;
     const float* bias = weights + p.weight_count();
     constexpr int kTile = 4;
-    for (int oy = 0; oy < o.h; ++oy)
+    for (int oy = y_begin; oy < y_end; ++oy)
         for (int ox0 = 0; ox0 < o.w; ox0 += kTile) {
             const int n = o.w - ox0 < kTile ? o.w - ox0 : kTile;
             float* acc[kTile] = {};
@@ -79,6 +85,18 @@ inline void conv(const ConvStep& s, const float* in, const float* weights, float
                     for (int c = 0; c < Co; ++c) a[c] = a[c] > 0.f ? a[c] : 0.f;
             }
         }
+}
+
+}  // namespace detail
+
+// The convolution of step `s`, its output rows cut into one contiguous group per worker of `par`
+// (every output value is formed by one task alone, so the result does not depend on `par`).
+inline void conv(const ConvStep& s, const float* in, const float* weights, float* out, const float* residual,
+                 const Parallel& par = {}) {
+    const int rows = s.out().h, groups = par.workers < rows ? par.workers : rows;
+    parallel_for(par, groups, [&](int g) {
+        detail::conv_rows(s, in, weights, out, residual, int(long(rows) * g / groups), int(long(rows) * (g + 1) / groups));
+    });
 }
 
 // 3x3 window, stride 2, padding 1; padded positions never win (PyTorch pads with -inf).

@@ -1,7 +1,8 @@
 // salt/embedded/kernels_int8.hpp — the int8 convolution of the embedded path (Precision::int8):
 // unsigned 8-bit inputs (a ReLU's output, zero at 0) times signed 8-bit weights (one scale per output
 // channel), summed exactly in 32-bit integers, then scaled back to fp32 with the folded BatchNorm's
-// bias, the residual and ReLU. One thread, no allocation, like salt/embedded/kernels.hpp.
+// bias, the residual and ReLU. No allocation, like salt/embedded/kernels.hpp; one thread unless the caller
+// hands it a Parallel (salt/embedded/parallel.hpp).
 //
 // Builds with AVX-512 VNNI run VPDPBUSD on 512-bit registers (64 products of u8 x s8 summed four by
 // four into 16 int32 lanes, no intermediate saturation); builds with AVX-VNNI and no AVX-512 (e.g.
@@ -26,6 +27,7 @@
 #define SALT_EMBEDDED_AVX_VNNI 1
 #endif
 
+#include "salt/embedded/parallel.hpp"
 #include "salt/embedded/plan.hpp"
 
 namespace salt::embedded::kernels {
@@ -207,47 +209,71 @@ inline void avx_vnni_tile(const ConvStep& s, const Int8Conv& c, const std::uint8
 
 }  // namespace detail
 
-// The convolution of step `s` on `in` (the step's input quantised by quantize_input with
-// c.input_scale), written as conv() in kernels.hpp writes it: at channel s.offset of a map with
-// s.out_stride channels per pixel, `residual` (s.out().c channels per pixel, or null) added before ReLU.
-inline void conv_int8(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, float* out, const float* residual) {
+// How conv_int8 cuts a convolution into tasks for `workers` threads: blocks of output channels
+// (whose weights one task then reads from its own cache) times groups of output rows, enough groups
+// that every worker gets an equal share when there are few channel blocks.
+struct Int8Split {
+    int blocks, groups;
+    constexpr int tasks() const { return blocks * groups; }
+};
+constexpr Int8Split int8_split(int out_channels, int out_rows, int channels_per_block, int workers) {
+    const int blocks = (out_channels + channels_per_block - 1) / channels_per_block;
+    int groups = 1;
+    if (workers > 1 && blocks < 2 * workers) groups = (2 * workers + blocks - 1) / blocks;
+    if (groups > out_rows) groups = out_rows;
+    return {blocks, groups};
+}
+
+// The channels one task of the build's kernel covers at a time.
+#if defined(SALT_EMBEDDED_VNNI)
+inline constexpr int kInt8ChannelBlock = 64;  // four 16-lane registers per pixel
+#elif defined(SALT_EMBEDDED_AVX_VNNI)
+inline constexpr int kInt8ChannelBlock = 16;  // two 8-lane registers per pixel
+#else
+inline constexpr int kInt8ChannelBlock = 64;  // the portable loop's per-pixel sums
+#endif
+
+namespace detail {
+
+// Output channels [co_begin, co_end) of output rows [y_begin, y_end).
+inline void conv_int8_part(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, float* out, const float* residual,
+                           int co_begin, int co_end, int y_begin, int y_end) {
     const Shape o = s.out();
-    const int Co = s.p.out_channels;
 #ifdef SALT_EMBEDDED_VNNI
-    // 64 output channels at a time over every pixel, so that the chunk's weights (at most
+    // 64 output channels at a time over every pixel, so that the block's weights (at most
     // 3x3x2048x64 bytes) are read from cache for all the pixel tiles after the first.
-    for (int co0 = 0; co0 < Co; co0 += 64) {
-        const int nb = (Co - co0) / 16 < 4 ? (Co - co0) / 16 : 4;
-        for (int oy = 0; oy < o.h; ++oy)
+    for (int co0 = co_begin; co0 < co_end; co0 += 64) {
+        const int nb = (co_end - co0) / 16 < 4 ? (co_end - co0) / 16 : 4;
+        for (int oy = y_begin; oy < y_end; ++oy)
             for (int ox0 = 0; ox0 < o.w; ox0 += 4) {
                 const int n = o.w - ox0 < 4 ? o.w - ox0 : 4;
                 switch (nb) {
-                    case 4: detail::vnni_tile<4>(s, c, in, oy, ox0, n, co0, out, residual); break;
-                    case 3: detail::vnni_tile<3>(s, c, in, oy, ox0, n, co0, out, residual); break;
-                    case 2: detail::vnni_tile<2>(s, c, in, oy, ox0, n, co0, out, residual); break;
-                    default: detail::vnni_tile<1>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    case 4: vnni_tile<4>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    case 3: vnni_tile<3>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    case 2: vnni_tile<2>(s, c, in, oy, ox0, n, co0, out, residual); break;
+                    default: vnni_tile<1>(s, c, in, oy, ox0, n, co0, out, residual); break;
                 }
             }
     }
 #elif defined(SALT_EMBEDDED_AVX_VNNI)
     // 16 output channels at a time over every pixel (their weights stay in cache).
-    for (int co0 = 0; co0 < Co; co0 += 16)
-        for (int oy = 0; oy < o.h; ++oy)
-            for (int ox0 = 0; ox0 < o.w; ox0 += 4)
-                detail::avx_vnni_tile(s, c, in, oy, ox0, o.w - ox0 < 4 ? o.w - ox0 : 4, co0, out, residual);
+    for (int co0 = co_begin; co0 < co_end; co0 += 16)
+        for (int oy = y_begin; oy < y_end; ++oy)
+            for (int ox0 = 0; ox0 < o.w; ox0 += 4) avx_vnni_tile(s, c, in, oy, ox0, o.w - ox0 < 4 ? o.w - ox0 : 4, co0, out, residual);
 #else
-    // Portable: 64 output channels of one pixel summed at a time.
+    // Portable: up to 64 output channels of one pixel summed at a time.
     const Conv2dParams p = s.p;
-    for (int oy = 0; oy < o.h; ++oy)
+    const int Co = p.out_channels;
+    for (int oy = y_begin; oy < y_end; ++oy)
         for (int ox = 0; ox < o.w; ++ox) {
             const std::size_t px = std::size_t(oy) * std::size_t(o.w) + std::size_t(ox);
             float* op = out + px * std::size_t(s.out_stride) + std::size_t(s.offset);
-            for (int co0 = 0; co0 < Co; co0 += 64) {
-                const int m = Co - co0 < 64 ? Co - co0 : 64;
+            for (int co0 = co_begin; co0 < co_end; co0 += 64) {
+                const int m = co_end - co0 < 64 ? co_end - co0 : 64;
                 std::int32_t sum[64] = {};
                 for (int ky = 0; ky < p.kernel; ++ky)
                     for (int kx = 0; kx < p.kernel; ++kx) {
-                        const std::uint8_t* src = detail::tap_row(s, in, oy, ox, ky, kx);
+                        const std::uint8_t* src = tap_row(s, in, oy, ox, ky, kx);
                         if (src == kZeroRow) continue;
                         for (int ci = 0; ci < p.in_channels; ++ci) {
                             const std::int32_t a = src[ci];
@@ -258,12 +284,32 @@ inline void conv_int8(const ConvStep& s, const Int8Conv& c, const std::uint8_t* 
                     }
                 for (int k = 0; k < m; ++k) {
                     const int co = co0 + k;
-                    op[co] = detail::finish(sum[k], c.input_scale, c.weight_scale[co], c.bias[co],
-                                            residual ? residual + px * std::size_t(Co) + std::size_t(co) : nullptr, s.relu);
+                    op[co] = finish(sum[k], c.input_scale, c.weight_scale[co], c.bias[co],
+                                    residual ? residual + px * std::size_t(Co) + std::size_t(co) : nullptr, s.relu);
                 }
             }
         }
 #endif
+}
+
+}  // namespace detail
+
+// The convolution of step `s` on `in` (the step's input quantised by quantize_input with
+// c.input_scale), written as conv() in kernels.hpp writes it: at channel s.offset of a map with
+// s.out_stride channels per pixel, `residual` (s.out().c channels per pixel, or null) added before ReLU.
+// The work is cut by int8_split and run through `par`; every output value is formed by one task
+// alone, so the result does not depend on `par`.
+inline void conv_int8(const ConvStep& s, const Int8Conv& c, const std::uint8_t* in, float* out, const float* residual,
+                      const Parallel& par = {}) {
+    const Shape o = s.out();
+    const int Co = s.p.out_channels;
+    const Int8Split split = int8_split(Co, o.h, kInt8ChannelBlock, par.workers);
+    parallel_for(par, split.tasks(), [&](int task) {
+        const int b = task / split.groups, g = task % split.groups;
+        const int co_begin = b * kInt8ChannelBlock, co_end = co_begin + kInt8ChannelBlock < Co ? co_begin + kInt8ChannelBlock : Co;
+        const int y_begin = int(long(o.h) * g / split.groups), y_end = int(long(o.h) * (g + 1) / split.groups);
+        detail::conv_int8_part(s, c, in, out, residual, co_begin, co_end, y_begin, y_end);
+    });
 }
 
 }  // namespace salt::embedded::kernels
