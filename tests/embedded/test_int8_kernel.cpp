@@ -82,7 +82,10 @@ void check_int8_kernel(const Int8Case& k, unsigned seed, const embedded::Paralle
     const float sentinel = -12345.f;
     std::vector<float> out(o.pixels() * std::size_t(k.out_stride), sentinel);
 
-    embedded::kernels::conv_int8(s, embedded::kernels::int8_conv_part(s, part.data()), in.data(), out.data(),
+    // As load() places it: the weights in the kernel's arena order.
+    std::vector<unsigned char> placed(part.size());
+    embedded::kernels::int8_part_to_arena(s, part.data(), placed.data());
+    embedded::kernels::conv_int8(s, embedded::kernels::int8_conv_part(s, placed.data()), in.data(), out.data(),
                                  k.residual ? residual.data() : nullptr, par);
 
     long wrong = 0, touched = 0;

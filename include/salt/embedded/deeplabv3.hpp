@@ -12,7 +12,8 @@
 // 128-byte header (format, the model configuration it was made for, the preprocessing and
 // post-processing recorded at training) and the convolutions' weights with BatchNorm folded in, in
 // the order of the walk in salt/embedded/plan.hpp. load() checks the header against this model type
-// and copies the weights into the arena, so the blob's memory may be released afterwards.
+// and copies the weights into the arena (int8 weights reordered for the kernel), so the blob's memory
+// may be released afterwards.
 // Precision: fp32, or int8 (DeepLabV3<C, Precision::int8>: the convolutions that carry the work on
 // 8-bit inputs and weights, salt/embedded/kernels_int8.hpp; its blob comes from `salt quantize`,
 // salt/models/quantize_embedded.hpp). The arena size is a function of both.
@@ -185,7 +186,12 @@ public:
         Check check{{}, src};
         walk<C>(check);
         if (!check.finite) return Status::weights_not_finite;
-        std::memcpy(weights(), src, payload_bytes);
+        if constexpr (int8) {
+            Place place{{}, src, weights()};
+            walk<C>(place);
+        } else {
+            std::memcpy(weights(), src, payload_bytes);
+        }
         settings_ = s;
         status_ = Status::ok;
         return Status::ok;
@@ -297,6 +303,19 @@ private:
         }
     };
 
+    // load()'s copy of an int8 blob's weights into the arena: the quantised convolutions' weights in the
+    // kernel's order (kernels::int8_arena_index), the rest as they are.
+    struct Place : ConvVisitor {
+        const unsigned char* from;
+        unsigned char* to;
+        bool conv(const ConvStep& s) {
+            if (runs_int8(s)) kernels::int8_part_to_arena(s, from, to);
+            else std::memcpy(to, from, part_bytes(s, P));
+            from += part_bytes(s, P), to += part_bytes(s, P);
+            return true;
+        }
+    };
+
     unsigned char* weights() const { return base_; }
     float* buffer(int i) const { return reinterpret_cast<float*>(base_ + weights_bytes + std::size_t(i) * buffer_bytes); }
     float* logits_a() const { return reinterpret_cast<float*>(base_ + weights_bytes + kBuffers * buffer_bytes); }
@@ -338,7 +357,17 @@ private:
         Observer& observe;
         int index = 0;
         float cls_sink = 0.f;
+        // The map net->quantized() holds, at which scale: a block's projection and its conv1, and
+        // the ASPP's four convolutions, read the same map at the same (calibrated) scale, so it is
+        // quantised once for them. Forgotten when a step writes that map.
+        const float* quantized_from = nullptr;
+        float quantized_scale = 0.f;
 
+        float* written(int b) {
+            float* m = map(b);
+            if (m == quantized_from) quantized_from = nullptr;
+            return m;
+        }
         float* map(int b) {
             if (b == kLogits) return logits;
             if (b == kClassLogit) return class_logit ? class_logit : &cls_sink;
@@ -350,28 +379,32 @@ private:
             const float* residual = s.residual >= 0 ? cmap(s.residual) : nullptr;
             if (int8 && runs_int8(s)) {
                 const kernels::Int8Conv c = kernels::int8_conv_part(s, w);
-                kernels::quantize_input(cmap(s.src), s.in.size(), c.input_scale, net->quantized());
-                kernels::conv_int8(s, c, net->quantized(), map(s.dst), residual, net->parallel_);
+                const float* src = cmap(s.src);
+                if (src != quantized_from || c.input_scale != quantized_scale) {
+                    kernels::quantize_input(src, s.in.size(), c.input_scale, net->quantized(), net->parallel_);
+                    quantized_from = src, quantized_scale = c.input_scale;
+                }
+                kernels::conv_int8(s, c, net->quantized(), written(s.dst), residual, net->parallel_);
             } else {
-                kernels::conv(s, cmap(s.src), reinterpret_cast<const float*>(w), map(s.dst), residual, net->parallel_);
+                kernels::conv(s, cmap(s.src), reinterpret_cast<const float*>(w), written(s.dst), residual, net->parallel_);
             }
             w += part_bytes(s, P);
             return true;
         }
         bool max_pool(const MaxPoolStep& s) {
-            kernels::max_pool(s, cmap(s.src), map(s.dst));
+            kernels::max_pool(s, cmap(s.src), written(s.dst));
             return true;
         }
         bool avg_pool(const AvgPoolStep& s) {
-            kernels::avg_pool(s, cmap(s.src), map(s.dst));
+            kernels::avg_pool(s, cmap(s.src), written(s.dst));
             return true;
         }
         bool broadcast(const BroadcastStep& s) {
-            kernels::broadcast(s, cmap(s.src), map(s.dst));
+            kernels::broadcast(s, cmap(s.src), written(s.dst));
             return true;
         }
         bool upsample(const UpsampleStep& s) {
-            kernels::upsample(s, cmap(s.src), map(s.dst));
+            kernels::upsample(s, cmap(s.src), written(s.dst));
             return true;
         }
     };
