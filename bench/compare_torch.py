@@ -17,11 +17,15 @@ the load average before and after.
 Implementations (each skipped with a note when it is not installed):
   salt        build/bin/salt-bench (--salt-bench), OMP_NUM_THREADS=2
   salt-bf16   the same binary's *_BF16 cases (bf16 GEMMs, fp32 sums; builds with AVX512_BF16)
+  salt-int8   (inference, batch 1) BM_DeepLabV3_Infer_Int8: the embedded path at Precision::int8
+              (what `salt quantize` writes), its convolutions cut over OMP_NUM_THREADS=2 threads
   torch-deb   /usr/bin/python3: Debian's PyTorch 1.13 (+ oneDNN), torch.set_num_threads(2)
-  torch-pypi  /work/venv-bench/bin/python: PyPI's current PyTorch 2.x
-  onnxruntime (inference) the model exported by torch-pypi, intra_op_num_threads=2
-  openvino    (inference) the same ONNX file, CPU plugin, 2 threads, INFERENCE_PRECISION_HINT=f32
-              (otherwise it would run bf16 on this AVX512_BF16 CPU)
+  torch-pypi  /work/venv-bench/bin/python: PyPI's current PyTorch 2.x, fp32
+  torch-pypi-bf16  the same under torch.autocast('cpu', dtype=torch.bfloat16) (inference and training)
+  onnxruntime (inference) the model exported by torch-pypi, intra_op_num_threads=2 (fp32, its default)
+  openvino    (inference) the same ONNX file, CPU plugin, 2 threads, LATENCY hint, default precision
+              (bf16 on CPUs with AVX512_BF16 or AMX: what its users get)
+  openvino-f32  the same with INFERENCE_PRECISION_HINT=f32
 
   python3 bench/compare_torch.py --salt-bench build-perf/bin/salt-bench --rounds 5
 """
@@ -39,6 +43,9 @@ SALT_NAMES = {
     ("infer", 8): "BM_DeepLabV3_Infer/batch:8/size:128",
     ("train", 8): "BM_DeepLabV3_TrainStep/batch:8/size:128",
 }
+SALT_VARIANTS = {"salt": "", "salt-bf16": "_BF16", "salt-int8": "_Int8"}  # name suffix of the salt-bench case
+PY_IMPLS = ("torch-deb", "torch-pypi", "torch-pypi-bf16")
+ONNX_IMPLS = ("onnxruntime", "openvino", "openvino-f32")
 
 # The PyTorch side: run by the chosen interpreter with `-c`; prints one JSON line.
 TORCH_WORKER = r'''
@@ -56,19 +63,25 @@ def make_model():
     return m
 x = torch.randn(batch, 1, 128, 128)
 times = []
-if impl == "torch" and kind == "infer":
+import contextlib
+def precision():
+    # bf16 autocast: convolutions and matmuls in bf16, the rest in fp32 (PyTorch's CPU autocast policy)
+    return torch.autocast("cpu", dtype=torch.bfloat16) if impl == "torch-bf16" else contextlib.nullcontext()
+if impl in ("torch", "torch-bf16") and kind == "infer":
     m = make_model().eval()
     base = rss_mib()
-    with torch.inference_mode():
+    with torch.inference_mode(), precision():
         m(x)
         for _ in range(iters):
             t = time.perf_counter(); m(x)["out"]; times.append(time.perf_counter() - t)
-elif impl == "torch" and kind == "train":
+elif impl in ("torch", "torch-bf16") and kind == "train":
     m = make_model().train()
     target = (torch.rand(batch, 1, 128, 128) > 0.5).float()
     opt = torch.optim.Adam(m.parameters(), lr=1e-3)
     def step():
-        z = m(x)["out"]
+        with precision():
+            z = m(x)["out"]
+        z = z.float()
         bce = torch.nn.functional.binary_cross_entropy_with_logits(z, target)
         p = torch.sigmoid(z).flatten(1)
         t = target.flatten(1)
@@ -98,11 +111,15 @@ elif impl == "onnxruntime":
     s.run(None, {"x": xn})
     for _ in range(iters):
         t = time.perf_counter(); s.run(None, {"x": xn}); times.append(time.perf_counter() - t)
-elif impl == "openvino":
+elif impl in ("openvino", "openvino-f32"):
     import numpy as np, openvino as ov
     core = ov.Core()
-    cm = core.compile_model(onnx_path, "CPU", {"INFERENCE_NUM_THREADS": 2, "INFERENCE_PRECISION_HINT": "f32",
-                                               "PERFORMANCE_HINT": "LATENCY"})
+    config = {"INFERENCE_NUM_THREADS": 2, "PERFORMANCE_HINT": "LATENCY"}
+    if impl == "openvino-f32":
+        config["INFERENCE_PRECISION_HINT"] = "f32"
+    cm = core.compile_model(onnx_path, "CPU", config)
+    hint = cm.get_property("INFERENCE_PRECISION_HINT")
+    precision_used = hint.get_type_name() if hasattr(hint, "get_type_name") else str(hint)
     req = cm.create_infer_request()
     xn = x.numpy()
     base = rss_mib()
@@ -111,7 +128,8 @@ elif impl == "openvino":
         t = time.perf_counter(); req.infer({0: xn}); times.append(time.perf_counter() - t)
 times.sort()
 print(json.dumps({"median_s": times[len(times) // 2], "times": times, "rss_before_mib": base,
-                  "rss_mib": rss_mib(), "version": torch.__version__}))
+                  "rss_mib": rss_mib(), "version": torch.__version__,
+                  "precision": globals().get("precision_used", "")}))
 '''
 
 
@@ -124,12 +142,15 @@ def run_child(cmd, env=None):
     return out
 
 
-def run_salt(bench, kind, batch, iters, bf16=False):
+def salt_case(impl, kind, batch):
+    """BM_DeepLabV3_Infer_BF16/batch:1/size:128 ... for the salt variant `impl`."""
+    head, rest = SALT_NAMES[(kind, batch)].split("/", 1)
+    return f"{head}{SALT_VARIANTS[impl]}/{rest}"
+
+
+def run_salt(bench, kind, batch, iters, impl):
     env = dict(os.environ, OMP_NUM_THREADS="2")
-    name = SALT_NAMES[(kind, batch)]
-    if bf16:  # BM_DeepLabV3_Infer_BF16/batch:1/size:128 ...
-        head, rest = name.split("/", 1)
-        name = f"{head}_BF16/{rest}"
+    name = salt_case(impl, kind, batch)
     out = run_child([bench, f"--benchmark_filter=^{name}$", f"--benchmark_repetitions={iters}",
                      "--benchmark_min_time=0.001", "--benchmark_format=json"], env)
     data = json.loads(out)
@@ -165,7 +186,8 @@ def main():
     ap.add_argument("--debian-python", default="/usr/bin/python3")
     ap.add_argument("--venv-python", default="/work/venv-bench/bin/python")
     ap.add_argument("--cases", default="infer1,infer8,train8")
-    ap.add_argument("--impls", default="salt,salt-bf16,torch-deb,torch-pypi,onnxruntime,openvino")
+    ap.add_argument("--impls", default="salt,salt-bf16,salt-int8,torch-deb,torch-pypi,torch-pypi-bf16,onnxruntime,"
+                                       "openvino,openvino-f32")
     ap.add_argument("--json", help="write every measurement here")
     a = ap.parse_args()
 
@@ -178,14 +200,17 @@ def main():
             impls.append("salt")
         else:
             notes.append(f"salt-bench not found at {a.salt_bench}")
-    if "salt-bf16" in wanted and "salt" in impls:
+    listed = ""
+    if "salt" in impls:
         listed = subprocess.run([a.salt_bench, "--benchmark_list_tests=true"], capture_output=True, text=True).stdout
-        if "_BF16/" in listed:
-            impls.append("salt-bf16")
-        else:
-            notes.append("salt-bf16: this salt-bench has no *_BF16 cases (built without AVX512_BF16)")
-    pythons = {"torch-deb": a.debian_python, "torch-pypi": a.venv_python}
-    for name in ("torch-deb", "torch-pypi"):
+    for variant, why in (("salt-bf16", "built without AVX512_BF16"), ("salt-int8", "an older salt-bench")):
+        if variant in wanted and "salt" in impls:
+            if f"{SALT_VARIANTS[variant]}/" in listed:
+                impls.append(variant)
+            else:
+                notes.append(f"{variant}: this salt-bench has no *{SALT_VARIANTS[variant]} cases ({why})")
+    pythons = {"torch-deb": a.debian_python, "torch-pypi": a.venv_python, "torch-pypi-bf16": a.venv_python}
+    for name in PY_IMPLS:
         if name in wanted:
             if os.path.exists(pythons[name]) and has_module(pythons[name], "torchvision"):
                 impls.append(name)
@@ -193,14 +218,15 @@ def main():
                 notes.append(f"{name}: no torch/torchvision under {pythons[name]}")
     onnx_dir = tempfile.mkdtemp(prefix="salt-compare-")
     onnx = {}
-    for extra in ("onnxruntime", "openvino"):
+    for extra in ONNX_IMPLS:
         if extra not in wanted:
             continue
-        if not (os.path.exists(a.venv_python) and has_module(a.venv_python, extra)):
-            notes.append(f"{extra}: not installed in {a.venv_python}")
+        module = extra.split("-")[0]
+        if not (os.path.exists(a.venv_python) and has_module(a.venv_python, module)):
+            notes.append(f"{extra}: {module} is not installed in {a.venv_python}")
             continue
         impls.append(extra)
-    if any(i in impls for i in ("onnxruntime", "openvino")):
+    if any(i in impls for i in ONNX_IMPLS):
         for kind, batch in cases:
             if kind != "infer":
                 continue
@@ -211,13 +237,14 @@ def main():
             except Exception as e:  # noqa: BLE001
                 notes.append(f"ONNX export at batch {batch} failed: {str(e)[-300:]}")
     versions = {}
-    for name in ("torch-deb", "torch-pypi"):
+    for name in PY_IMPLS:
         if name in impls:
             versions[name] = subprocess.run([pythons[name], "-c", "import torch;print(torch.__version__)"],
                                             capture_output=True, text=True).stdout.strip()
-    for extra in ("onnxruntime", "openvino"):
+    for extra in ONNX_IMPLS:
         if extra in impls:
-            versions[extra] = subprocess.run([a.venv_python, "-c", f"import {extra};print({extra}.__version__)"],
+            module = extra.split("-")[0]
+            versions[extra] = subprocess.run([a.venv_python, "-c", f"import {module};print({module}.__version__)"],
                                              capture_output=True, text=True).stdout.strip()
 
     load0 = os.getloadavg()
@@ -227,24 +254,30 @@ def main():
     results = {}  # (case, impl) -> list of per-round dicts
     for r in range(a.rounds):
         for ci, (kind, batch) in enumerate(cases):
-            order = [i for i in impls if not (kind == "train" and i in ("onnxruntime", "openvino"))]
+            order = [i for i in impls if not (kind == "train" and i in ONNX_IMPLS)]
             if kind == "infer":
-                order = [i for i in order if i not in ("onnxruntime", "openvino") or batch in onnx]
+                order = [i for i in order if i not in ONNX_IMPLS or batch in onnx]
+            # the int8 path is the embedded one: one image per call
+            order = [i for i in order if i != "salt-int8" or (kind, batch) == ("infer", 1)]
             k = (r + ci) % len(order)
             order = order[k:] + order[:k]  # rotate who goes first
             for impl in order:
                 la = os.getloadavg()[0]
                 try:
-                    if impl in ("salt", "salt-bf16"):
-                        res = run_salt(a.salt_bench, kind, batch, a.iters, bf16=impl == "salt-bf16")
-                    elif impl in ("torch-deb", "torch-pypi"):
-                        res = run_py(pythons[impl], kind, batch, a.iters, "torch", None)
+                    if impl in SALT_VARIANTS:
+                        res = run_salt(a.salt_bench, kind, batch, a.iters, impl)
+                    elif impl in PY_IMPLS:
+                        res = run_py(pythons[impl], kind, batch, a.iters,
+                                     "torch-bf16" if impl.endswith("-bf16") else "torch", None)
                     else:
                         res = run_py(a.venv_python, kind, batch, a.iters, impl, onnx[batch])
+                        if res.get("precision"):
+                            versions[impl + ":precision"] = res["precision"]
                 except Exception as e:  # noqa: BLE001
                     print(f"# round {r} {kind}{batch} {impl}: FAILED {str(e)[-500:]}", flush=True)
                     continue
                 res["load"] = la
+                res["round"] = r
                 results.setdefault((kind, batch, impl), []).append(res)
                 print(f"round {r} {kind} b{batch} {impl:12s} median {res['median_s']*1e3:8.1f} ms  (load {la:.2f})",
                       flush=True)
@@ -253,27 +286,29 @@ def main():
     peaks = {k: max(x["rss_mib"] for x in v) for k, v in results.items()}
 
     print(f"\n# load average: start {load0[0]:.2f}, end {load1[0]:.2f} (2 cores; above ~0.5 the numbers are contended)")
-    print("| case | implementation | median time (ms) | images/s | salt fp32 speed-up (same-round ratio, median) "
-          "| salt bf16 speed-up | peak RSS (MiB) |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    refs = [v for v in SALT_VARIANTS if v in impls]
+    print("| case | implementation | median time (ms) | images/s | "
+          + " | ".join(f"{v} speed-up (same-round ratio, median)" for v in refs) + " | peak RSS (MiB) |")
+    print("| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in refs) + " | ---: |")
     for (kind, batch) in cases:
         def ratio(runs, ref):
-            ref_runs = results.get((kind, batch, ref), [])
-            if not ref_runs or runs is ref_runs:
-                return ""
-            pairs = [o["median_s"] / s["median_s"] for o, s in zip(runs, ref_runs)]
-            return f"{median(pairs):.2f}x"
+            """median over rounds of (this side's time / salt variant ref's time), same round only"""
+            ref_by_round = {x["round"]: x for x in results.get((kind, batch, ref), [])}
+            pairs = [o["median_s"] / ref_by_round[o["round"]]["median_s"] for o in runs if o["round"] in ref_by_round]
+            return f"{median(pairs):.2f}x" if pairs else ""
         for impl in impls:
             runs = results.get((kind, batch, impl))
             if not runs:
                 continue
             t = median([x["median_s"] for x in runs])
-            r32 = ratio(runs, "salt") if impl != "salt" else ""
-            r16 = ratio(runs, "salt-bf16") if impl != "salt-bf16" else ""
+            cells = [ratio(runs, ref) if ref != impl else "" for ref in refs]
             name = SALT_NAMES[(kind, batch)]
             pk = peaks.get((kind, batch, impl))
             pks = f"{pk:.0f}" if pk else "-"
-            print(f"| {name} | {impl} {versions.get(impl, '')} | {t*1e3:.1f} | {batch / t:.1f} | {r32} | {r16} | {pks} |")
+            label = f"{impl} {versions.get(impl, '')}".strip()
+            if versions.get(impl + ":precision"):
+                label += f" ({versions[impl + ':precision']})"
+            print(f"| {name} | {label} | {t*1e3:.1f} | {batch / t:.1f} | " + " | ".join(cells) + f" | {pks} |")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"load_start": load0, "load_end": load1, "versions": versions, "notes": notes,
