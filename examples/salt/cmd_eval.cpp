@@ -162,7 +162,7 @@ int cmd_eval(int argc, char** argv) {
     if (blob) {
         set_embedded_post(*embedded_blob, post);
         try {
-            masks = model->embedded_segment(embedded_blob->bytes, images, progress, nullptr);
+            masks = model->embedded_segment(embedded_blob->bytes, images, progress, nullptr, ro.threads);
         } catch (const std::invalid_argument& e) {
             throw io::IoError(a.get("weights"), e.what());
         }

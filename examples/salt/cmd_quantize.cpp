@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include <omp.h>
 #include <unistd.h>
 
 #include "commands.hpp"
@@ -32,6 +33,7 @@ Args quantize_args() {
     a.option("split-file", "FILE", "the run's split (default: split.txt beside the weights); calibration uses its training part");
     a.option("calibration-images", "N", "training images the fp32 model runs on to set each input's scale", "256");
     a.flag("check", "segment the validation split with the fp32 and the int8 blob and print both mAPs");
+    a.option("threads", "N", "threads --check segments with (0: OMP_NUM_THREADS, else all cores); masks do not depend on it", "0");
     add_postprocess_options(a);
     a.flag("quiet", "print nothing but errors");
     return a;
@@ -44,11 +46,11 @@ struct Scores {
 };
 
 Scores score(const CompiledModel& model, const std::vector<unsigned char>& blob, const std::vector<const io::Image8*>& images,
-             const data::TgsDataset& ds, const std::vector<std::size_t>& idx, const char* what, bool tty) {
+             const data::TgsDataset& ds, const std::vector<std::size_t>& idx, const char* what, bool tty, int threads) {
     Scores s;
     const auto masks = model.embedded_segment(blob, images, [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt quantize: %s %zu/%zu images", what, done, images.size());
-    }, &s.seconds);
+    }, &s.seconds, threads);
     if (tty) std::fputc('\n', stderr);
     train::MetricAccumulator acc;
     for (std::size_t k = 0; k < idx.size(); ++k)
@@ -101,15 +103,18 @@ int cmd_quantize(int argc, char** argv) {
                     embedded::kernels::int8_kernel_name());
     }
     if (a.has("check")) {
+        int threads = int(parse_integer(a.get("threads"), "option '--threads'", 0, 1024));
+        if (threads == 0) threads = omp_get_max_threads();
         const auto val_idx = data::indices_of(ds, split, data::Part::val);
         if (val_idx.empty()) throw io::IoError(split_file.string(), "the validation split is empty (nothing to --check)");
         std::vector<const io::Image8*> images;
         for (auto i : val_idx) images.push_back(&ds.samples[i].image);
         const bool tty = !quiet && isatty(fileno(stderr)) != 0;
-        const Scores f = score(*model, fp32, images, ds, val_idx, "fp32", tty);
-        const Scores q = score(*model, int8, images, ds, val_idx, "int8", tty);
+        const Scores f = score(*model, fp32, images, ds, val_idx, "fp32", tty, threads);
+        const Scores q = score(*model, int8, images, ds, val_idx, "int8", tty, threads);
         const double per = 1000.0 / double(images.size());
-        std::printf("check on %zu validation images (embedded path, one thread, %s):\n", images.size(), postprocess_text(post).c_str());
+        std::printf("check on %zu validation images (embedded path, %d thread%s, %s):\n", images.size(), threads,
+                    threads == 1 ? "" : "s", postprocess_text(post).c_str());
         std::printf("  fp32  mAP %.4f  IoU %.4f  %.1f ms/image\n", f.map, f.iou, f.seconds * per);
         std::printf("  int8  mAP %.4f  IoU %.4f  %.1f ms/image\n", q.map, q.iou, q.seconds * per);
         std::printf("  int8 - fp32: mAP %+.4f, IoU %+.4f; %.2fx the speed\n", q.map - f.map, q.iou - f.iou,

@@ -105,11 +105,12 @@ public:
     virtual std::vector<unsigned char> embedded_quantize(const std::vector<unsigned char>& fp32_blob,
                                                          const std::vector<const io::Image8*>& images) const = 0;
     // 0/1 masks of `images` from the embedded path running `blob` (fp32 or int8, as its header says),
-    // exactly as its segment() makes them; *seconds gets the time spent in segment().
+    // exactly as its segment() makes them, its convolutions cut over `threads` OpenMP threads (0:
+    // OpenMP's default; the masks do not depend on it); *seconds gets the time spent in segment().
     virtual std::vector<std::vector<std::uint8_t>> embedded_segment(const std::vector<unsigned char>& blob,
                                                                     const std::vector<const io::Image8*>& images,
                                                                     const std::function<void(std::size_t)>& progress,
-                                                                    double* seconds) const = 0;
+                                                                    double* seconds, int threads) const = 0;
 };
 
 std::string config_name(const models::DeepLabV3Config& c);

@@ -12,6 +12,7 @@
 #include "compiled_model.hpp"
 #include "salt/backend/simd/simd.hpp"
 #include "salt/data/preprocess.hpp"
+#include "salt/embedded/openmp_parallel.hpp"
 #include "salt/models/export_embedded.hpp"
 #include "salt/models/quantize_embedded.hpp"
 #include "salt/models/summary.hpp"
@@ -171,13 +172,13 @@ public:
     std::vector<std::vector<std::uint8_t>> embedded_segment(const std::vector<unsigned char>& blob,
                                                             const std::vector<const io::Image8*>& images,
                                                             const std::function<void(std::size_t)>& progress,
-                                                            double* seconds) const override {
+                                                            double* seconds, int threads) const override {
         if constexpr (embedded::unsupported_reason(C) == nullptr && C.in_channels == 1 && C.classes == 1) {
             std::uint32_t precision = 0;
             if (blob.size() >= embedded::format::kHeaderBytes)
                 std::memcpy(&precision, blob.data() + 4 * embedded::format::precision, 4);
-            return precision == 1 ? segment_with<embedded::DeepLabV3<C, embedded::Precision::int8>>(blob, images, progress, seconds)
-                                  : segment_with<embedded::DeepLabV3<C>>(blob, images, progress, seconds);
+            return precision == 1 ? segment_with<embedded::DeepLabV3<C, embedded::Precision::int8>>(blob, images, progress, seconds, threads)
+                                  : segment_with<embedded::DeepLabV3<C>>(blob, images, progress, seconds, threads);
         } else if constexpr (embedded::unsupported_reason(C) == nullptr) {
             throw std::invalid_argument("the embedded path segments images with one-channel models only; this model takes " +
                                         std::to_string(C.in_channels) + " channels");
@@ -195,11 +196,13 @@ private:
     template <class Net>
     static std::vector<std::vector<std::uint8_t>> segment_with(const std::vector<unsigned char>& blob,
                                                                const std::vector<const io::Image8*>& images,
-                                                               const std::function<void(std::size_t)>& progress, double* seconds) {
+                                                               const std::function<void(std::size_t)>& progress, double* seconds,
+                                                               int threads) {
         models::detail::HostArena arena(Net::arena_bytes, Net::arena_alignment);
         Net net(arena.data, Net::arena_bytes);
         if (const auto st = net.load(blob.data(), blob.size()); st != embedded::Status::ok)
             throw std::invalid_argument(embedded::message(st));
+        net.set_parallel(embedded::openmp_parallel(threads));  // `threads` outlives net
         std::vector<std::vector<std::uint8_t>> masks;
         double spent = 0;
         for (const io::Image8* img : images) {
