@@ -30,6 +30,7 @@
 #include "salt/models/export_embedded.hpp"
 #include "salt/models/quantize_embedded.hpp"
 #include "salt/embedded/openmp_parallel.hpp"
+#include "backwards_runner.hpp"
 #include "salt/models/weights.hpp"
 #include "salt/train/inference.hpp"
 #include "salt/train/postprocess.hpp"
@@ -388,13 +389,7 @@ TEST_CASE("embedded int8: the quantised model follows the fp32 one (Bottlenecks,
 // the same logits, bit for bit, for fp32 and int8, whether the tasks run backwards on one thread (a
 // cut that missed, repeated or made a task read another's output would change bits) or on OpenMP threads.
 namespace {
-struct BackwardsRunner {
-    int tasks = 0;
-    static void run(void* context, int n, embedded::Parallel::Task task, const void* job) {
-        static_cast<BackwardsRunner*>(context)->tasks += n;
-        for (int i = n - 1; i >= 0; --i) task(job, i);
-    }
-};
+using embedded_test::BackwardsRunner;
 
 template <class Net>
 void check_parallel_same_bits(const std::vector<unsigned char>& blob, const std::vector<float>& input) {

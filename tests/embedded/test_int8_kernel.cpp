@@ -15,6 +15,7 @@
 
 #include "salt/embedded/kernels_int8.hpp"
 #include "salt/embedded/openmp_parallel.hpp"
+#include "backwards_runner.hpp"
 
 #if defined(SALT_EXPECT_PORTABLE_INT8) && (defined(SALT_EMBEDDED_VNNI) || defined(SALT_EMBEDDED_AVX_VNNI))
 #error "test_int8_kernel_portable must be built without AVX-512 VNNI and AVX-VNNI"
@@ -27,17 +28,6 @@
 using namespace salt;
 
 namespace {
-
-// A Parallel that runs the tasks backwards on the calling thread and counts them: a task that
-// depended on another's output, or a split that missed or repeated part of the work, shows up as
-// wrong bits (every task writes its own outputs only).
-struct Backwards {
-    int calls = 0;
-    static void run(void* context, int n, embedded::Parallel::Task task, const void* job) {
-        static_cast<Backwards*>(context)->calls += n;
-        for (int i = n - 1; i >= 0; --i) task(job, i);
-    }
-};
 
 // One int8 convolution with random data, its expected output formed here from the unpacked weights
 // (exact 64-bit sums, then the fp32 steps kernels_int8.hpp documents), and the kernel's.
@@ -158,11 +148,11 @@ TEST_CASE("embedded int8: cut into tasks for several workers, run in any order o
     unsigned seed = 100;
     for (const auto& k : cases) {
         for (int workers : {2, 3, 8}) {
-            Backwards b;
-            check_int8_kernel(k, seed, embedded::Parallel{&Backwards::run, &b, workers}, "a backwards runner");
+            embedded_test::BackwardsRunner b;
+            check_int8_kernel(k, seed, embedded::Parallel{&embedded_test::BackwardsRunner::run, &b, workers}, "a backwards runner");
             const auto split = embedded::kernels::int8_split(k.p.out_channels, conv2d_out_shape(k.in, k.p).h,
                                                              embedded::kernels::kInt8ChannelBlock, workers);
-            CHECK(b.calls == (split.tasks() > 1 ? split.tasks() : 0));  // a single task runs on the caller's thread
+            CHECK(b.tasks == (split.tasks() > 1 ? split.tasks() : 0));  // a single task runs on the caller's thread
             CHECK(split.tasks() >= (split.blocks < workers ? split.blocks : workers));
         }
         int threads = 2;
