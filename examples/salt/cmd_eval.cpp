@@ -4,12 +4,11 @@
 // as training chose (threshold, minimum area, gate, TTA; overridable), and where the points go: mAP
 // on the images whose truth is empty and on those with salt, by salt coverage, and the false-positive
 // and false-negative image counts. --weights may also be a blob of the embedded path (salt
-// export-embedded: fp32, salt quantize: int8): it is then run by that path, one image at a time on
-// one thread, exactly as salt-embedded-demo runs it, with the settings in its header (the
-// post-processing options edit them), so the int8 model gets the same breakdown as the trained one.
+// export-embedded: fp32, salt quantize: int8): it is then run by that path, one image at a time (its
+// convolutions over --threads threads), exactly as salt-embedded-demo runs it, with the settings in
+// its header (the post-processing options edit them), so the int8 model gets the same breakdown as
+// the trained one.
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
@@ -19,6 +18,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "embedded_blob.hpp"
 #include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/data/batch.hpp"
@@ -42,59 +42,12 @@ std::string text_map(const train::Breakdown::Part& p) {
     std::snprintf(b, sizeof b, "%.4f", p.map());
     return p.images ? b : "  -   ";
 }
-// A blob of the embedded path: its bytes, the model it was made for and what its header records.
-struct EmbeddedBlob {
-    std::vector<unsigned char> bytes;
-    models::DeepLabV3Config config;
-    train::PostProcess post;
-};
-
-bool is_embedded_blob(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    char magic[sizeof embedded::format::kMagic] = {};
-    return f.read(magic, sizeof magic) && std::memcmp(magic, embedded::format::kMagic, sizeof magic) == 0;
-}
-
-EmbeddedBlob read_embedded_blob(const std::string& path) {
-    namespace f = embedded::format;
-    EmbeddedBlob b;
-    b.bytes = io::read_file_bytes(path);
-    if (b.bytes.size() < f::kHeaderBytes) throw io::IoError(path, "shorter than an embedded blob's 128-byte header");
-    std::uint32_t w[f::kHeaderBytes / 4];
-    std::memcpy(w, b.bytes.data(), sizeof w);
-    if (w[f::byte_order] != f::kByteOrder) throw io::IoError(path, embedded::message(embedded::Status::weights_byte_order));
-    if (w[f::version] != f::kVersion) throw io::IoError(path, embedded::message(embedded::Status::weights_version));
-    auto& c = b.config;
-    c.height = int(w[f::height]), c.width = int(w[f::width]), c.in_channels = int(w[f::in_channels]), c.classes = int(w[f::classes]);
-    c.blocks = {int(w[f::blocks0]), int(w[f::blocks1]), int(w[f::blocks2]), int(w[f::blocks3])};
-    c.block = w[f::block_kind] ? nn::BlockKind::basic : nn::BlockKind::bottleneck;
-    c.output_stride = int(w[f::output_stride]);
-    c.rates = {int(w[f::rate0]), int(w[f::rate1]), int(w[f::rate2])};
-    c.classification_head = w[f::classification_head] != 0;
-    c.decoder = w[f::decoder] ? models::Decoder::deeplabv3plus : models::Decoder::deeplabv3;
-    std::memcpy(&b.post.threshold, &w[f::threshold], 8);
-    std::memcpy(&b.post.gate, &w[f::gate], 8);
-    b.post.min_area = int(w[f::min_area]);
-    b.post.tta = w[f::tta] != 0;
-    return b;
-}
-
-// The post-processing written into the blob's header (what its segment() applies).
-void set_embedded_post(EmbeddedBlob& b, const train::PostProcess& p) {
-    namespace f = embedded::format;
-    std::memcpy(b.bytes.data() + 4 * f::threshold, &p.threshold, 8);
-    std::memcpy(b.bytes.data() + 4 * f::gate, &p.gate, 8);
-    const std::uint32_t area = std::uint32_t(p.min_area), tta = p.tta ? 1u : 0u;
-    std::memcpy(b.bytes.data() + 4 * f::min_area, &area, 4);
-    std::memcpy(b.bytes.data() + 4 * f::tta, &tta, 4);
-}
-
 }  // namespace
 
 Args eval_args() {
     Args a("eval", "Evaluate trained weights on a data set in the TGS layout.");
     a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors), or a blob of the embedded path "
-                                  "(salt export-embedded, salt quantize), then run by that path on one thread");
+                                  "(salt export-embedded, salt quantize), then run by that path (see --threads)");
     a.required("data", "DIR", "data set in the TGS layout");
     a.option("split", "PART", "val, test or all", "val");
     a.option("split-file", "FILE", "the run's split (default: split.txt beside the weights)");

@@ -2,11 +2,15 @@
 // a mask PNG (8-bit, 0/255, the input's own size, the input's name) for every PNG in DIR, and
 // optionally a Kaggle submission CSV (id,rle_mask). The masks are post-processed as training chose
 // and saved with the weights (threshold, minimum area, classifier gate, TTA) unless told otherwise.
+// --weights may also be a blob of the embedded path (salt export-embedded, salt quantize: the int8
+// model): it is then run by that path, one image at a time, its convolutions over --threads threads,
+// exactly as salt-embedded-demo runs it, with the settings in its header (the options edit them).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -17,6 +21,7 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "embedded_blob.hpp"
 #include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/data/tgs.hpp"
@@ -29,8 +34,9 @@ namespace salt::cli {
 
 Args predict_args() {
     Args a("predict", "Predict salt masks for a directory of PNG images.");
-    a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors)");
-    a.required("images", "DIR", "directory of PNG images (any size; gray or RGB)");
+    a.required("weights", "FILE", "weights written by salt train (RUN/best.safetensors), or a blob of the embedded path "
+                                  "(salt export-embedded, salt quantize), then run by that path (see --threads)");
+    a.required("images", "DIR", "directory of PNG images (any size; gray or RGB; with a blob, at most the model's input size)");
     a.required("out", "DIR", "where to write the mask PNGs (created if missing)");
     a.option("submission", "FILE", "also write a Kaggle submission CSV (id,rle_mask)");
     a.option("depths", "FILE", "depths.csv (needed when the model takes a depth channel)");
@@ -46,14 +52,25 @@ int cmd_predict(int argc, char** argv) {
     namespace fs = std::filesystem;
     const RunOptions ro = run_options(a);
 
-    const auto weights = io::SafetensorsFile::read(a.get("weights"));
+    const bool blob = is_embedded_blob(a.get("weights"));
+    std::optional<io::SafetensorsFile> weights;
+    std::optional<EmbeddedBlob> embedded_blob;
     const CompiledModel* model = nullptr;
     try {
-        model = &model_for_weights(weights, ro.device);
+        if (blob) {
+            if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
+            embedded_blob = read_embedded_blob(a.get("weights"));
+            model = &find_compiled_model(embedded_blob->config, DeviceKind::cpu);
+        } else {
+            weights = io::SafetensorsFile::read(a.get("weights"));
+            model = &model_for_weights(*weights, ro.device);
+        }
     } catch (const std::invalid_argument& e) {
         throw io::IoError(a.get("weights"), e.what());
     }
-    const auto post = postprocess_from(a, weights, model->config().classification_head);
+    const bool classifier = model->config().classification_head;
+    const auto post = blob ? apply_postprocess_options(a, embedded_blob->post, classifier) : postprocess_from(a, *weights, classifier);
+    if (blob) set_embedded_post(*embedded_blob, post);
     check_device(ro);
     const fs::path in_dir = a.get("images"), out_dir = a.get("out");
     data::detail::check_readable_dir(in_dir);
@@ -96,17 +113,34 @@ int cmd_predict(int argc, char** argv) {
         for (std::size_t k = first; k < first + count; ++k) {
             images.push_back(io::read_png_gray8(files[k]));
             if (!z.empty()) depths.push_back(z.at(files[k].stem().string()));
+            const auto& c = model->config();
+            if (blob && (images.back().width > c.width || images.back().height > c.height))
+                throw io::IoError(files[k].string(), std::to_string(images.back().width) + "x" + std::to_string(images.back().height) +
+                                                         " is larger than the embedded model's " + std::to_string(c.width) + "x" +
+                                                         std::to_string(c.height) + " input (the embedded path pads, it does not resize)");
         }
         std::vector<const io::Image8*> ptrs;
         for (const auto& im : images) ptrs.push_back(&im);
-        const auto pred = model->predict(weights, ptrs, depths, post.tta, [&](std::size_t done) {
+        auto progress = [&](std::size_t done) {
             if (tty) std::fprintf(stderr, "\rsalt predict: %zu/%zu images", first + done, files.size());
-        }, ro);
+        };
+        Predictions pred;
+        std::vector<std::vector<std::uint8_t>> embedded_masks;
+        if (blob) {
+            try {
+                embedded_masks = model->embedded_segment(embedded_blob->bytes, ptrs, progress, nullptr, ro.threads);
+            } catch (const std::invalid_argument& e) {
+                throw io::IoError(a.get("weights"), e.what());
+            }
+        } else {
+            pred = model->predict(*weights, ptrs, depths, post.tta, progress, ro);
+        }
         for (std::size_t k = 0; k < count; ++k) {
             const auto& img = images[k];
             io::Image8 mask(img.width, img.height, 1);
-            const auto bits = train::postprocessed_mask(pred.logits[k], post,
-                                                        pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
+            const auto bits = blob ? embedded_masks[k]
+                                   : train::postprocessed_mask(pred.logits[k], post,
+                                                               pred.image_probability.empty() ? 1.0 : pred.image_probability[k]);
             for (std::size_t i = 0; i < mask.size(); ++i) mask.pixels[i] = bits[i] ? 255 : 0;
             with_salt += std::any_of(bits.begin(), bits.end(), [](auto v) { return v != 0; });
             io::write_png(out_dir / files[first + k].filename(), mask);

@@ -97,15 +97,50 @@ for e in e1 e2 e3 e4 e5; do [ -e "$work/$e.pgm" ] && { echo "FAIL: $e.pgm writte
 # int8: quantise (calibrating on the run's training split), check against fp32, run the int8 example.
 check 0 "info prints the int8 arena" "$salt" info
 contains "$work/out.txt" "embedded inference (salt/embedded, int8, no heap): arena" "info: int8 arena line"
+# (at the median threshold, so that the int8 masks compared below are part salt)
 check 0 "quantize --check" "$salt" quantize --weights "$work/run/best.safetensors" --data "$work/data" --out "$work/model8.bin" \
-    --calibration-images 4 --check
+    --calibration-images 4 --check --threshold "$median"
 contains "$work/out.txt" "int8 - fp32: mAP" "quantize --check compares int8 with fp32"
 contains "$work/out.txt" "4 calibration images" "quantize names its calibration"
 contains "$work/err.txt" "calibrating on 4 training images" "quantize reports its progress"
+mkdir -p "$work/png3"
 for f in "$work"/pgm/*.pgm; do
-    check 0 "int8 demo $(basename "$f")" "$demo8" "$work/model8.bin" "$f" "$work/mask8.pgm"
+    id="$(basename "$f" .pgm)"
+    check 0 "int8 demo $id" "$demo8" "$work/model8.bin" "$f" "$work/mask8-$id.pgm"
     contains "$work/out.txt" "salt-embedded-demo-int8: " "int8 demo reports"
+    cp "$work/data/train/images/$id.png" "$work/png3/"
 done
+# salt predict runs an int8 blob through the same path (on two threads here): the same masks as the
+# example's, bit for bit; then its errors for a blob.
+check 0 "predict with the int8 blob" "$salt" predict --weights "$work/model8.bin" --images "$work/png3" --out "$work/pred8" \
+    --threads 2 --submission "$work/sub8.csv"
+contains "$work/out.txt" "3 masks in" "predict with a blob reports its masks"
+for f in "$work"/pgm/*.pgm; do
+    id="$(basename "$f" .pgm)"
+    "$py" - "$work/pred8/$id.png" "$work/mask8-$id.pgm" <<'PY' || fail=1
+import sys, cv2, numpy as np
+a = cv2.imread(sys.argv[1], cv2.IMREAD_GRAYSCALE)
+b = cv2.imread(sys.argv[2], cv2.IMREAD_GRAYSCALE)
+same = a is not None and b is not None and a.shape == b.shape and bool((a == b).all())
+print(f"{'ok' if same else 'FAIL'}: salt predict's int8 mask {sys.argv[1]} equals the int8 example's"
+      f" ({int((b > 0).sum()) if b is not None else -1} salt pixels)")
+sys.exit(0 if same else 1)
+PY
+done
+salt8="$("$py" -c "import sys, cv2; print(sum(int((cv2.imread(f, cv2.IMREAD_GRAYSCALE) > 0).sum()) for f in sys.argv[1:]))" "$work"/pred8/*.png)"
+if [ "$salt8" -gt 0 ]; then echo "ok: the int8 masks compared hold $salt8 salt pixels"
+else echo "FAIL: the int8 masks compared are all empty (the comparison would say nothing)"; fail=1; fi
+"$py" - "$work/data/train/images" "$work/big" <<'PY' || { echo "FAIL: big PNG"; fail=1; }
+import os, sys, cv2, numpy as np
+os.makedirs(sys.argv[2], exist_ok=True)
+cv2.imwrite(os.path.join(sys.argv[2], "big.png"), np.full((130, 140), 90, np.uint8))
+PY
+check 1 "predict: an image larger than the blob's model" "$salt" predict --weights "$work/model8.bin" --images "$work/big" \
+    --out "$work/pred-big"
+contains "$work/err.txt" "big.png: 140x130 is larger than the embedded model's 128x128 input" "predict names the oversized image"
+check 2 "predict a blob on cuda" "$salt" predict --weights "$work/model8.bin" --images "$work/png3" --out "$work/pred-cuda" --device cuda
+if grep -q "not built into this salt" "$work/err.txt"; then echo "ok: (this salt has no CUDA: refused before the blob is read)"
+else contains "$work/err.txt" "runs on the CPU" "predict names the blob's device"; fi
 # salt eval runs blobs through the embedded path: the fp32 blob scores as the trained weights do, at
 # the median threshold so that masks are part salt (the two paths sum in another order, so a pixel
 # within 1e-4 of the threshold may flip: 0.01 allowed), and the post-processing options edit the
