@@ -1,7 +1,10 @@
-// salt bench [--batch N] [--reps R] [--device D] [--threads T] [--bf16] [--tf32]: times the full model
-// as users run it — inference at batch 1 and at --batch, and a training step (forward, BCE+Dice,
-// backward, Adam) at --batch — on the compiled 1-channel 128x128 output-stride-8 model, one line per
-// case. On the GPU every timed call ends with the device's synchronize(), so it is GPU time.
+// salt bench [--batch N] [--reps R] [model options] [--device D] [--threads T] [--bf16] [--tf32]: times
+// the full model as users run it — inference at batch 1 and at --batch, and a training step
+// (forward, BCE+Dice, backward, Adam) at --batch — one line per case, on the model salt train trains
+// by default unless the options (as salt train's and salt info's) name another compiled one; the
+// comparisons with PyTorch (bench/compare_torch.py) use torchvision's own architecture,
+// --output-stride 8 --classifier off. On the GPU every timed call ends with the device's
+// synchronize(), so it is GPU time.
 #include <omp.h>
 
 #include <cstdio>
@@ -9,15 +12,22 @@
 
 #include "commands.hpp"
 #include "compiled_model.hpp"
+#include "model_options.hpp"
 #include "run_options.hpp"
 #include "salt/backend/simd/peak.hpp"
 
 namespace salt::cli {
 
 Args bench_args() {
-    Args a("bench", "Time DeepLabV3-ResNet50 (1 channel, 128x128, output stride 8): inference and a training step.");
+    Args a("bench", "Time a compiled DeepLabV3 (default: the model salt train trains): inference and a training step.");
     a.option("batch", "N", "batch for the batched inference and the training step", "8");
     a.option("reps", "R", "timed repetitions per case (the median is reported)", "5");
+    a.option("size", "N", "input height and width (128 or 101)", std::to_string(models::kTrainDefault.height));
+    a.option("output-stride", "S", "8 or 16 (torchvision's DeepLabV3, which the PyTorch comparisons run: 8 with --classifier off)",
+             std::to_string(models::kTrainDefault.output_stride));
+    Architecture default_architecture;
+    default_architecture.classifier = models::kTrainDefault.classification_head;
+    add_architecture_options(a, default_architecture);
     add_run_options(a);
     return a;
 }
@@ -27,9 +37,11 @@ int cmd_bench(int argc, char** argv) {
     a.parse(argc, argv);
     const int batch = int(a.get_int("batch", 2, 256)), reps = int(a.get_int("reps", 1, 1000));
     const RunOptions ro = run_options(a);
-    const auto& m = find_compiled_model(128, 128, 1, 8, ro.device);
+    const int size = int(a.get_int("size", 1, 4096)), os = int(a.get_int("output-stride", 1, 64));
+    const Architecture arch = architecture_from([&](const char* k) { return a.get(k); });
+    const auto& m = find_model_for(size, size, 1, os, arch, ro.device);
     check_device(ro);
-    std::fprintf(stderr, "salt bench: DeepLabV3-ResNet50, 1x128x128, %s, %s, median of %d runs after one warm-up\n",
+    std::fprintf(stderr, "salt bench: %s, %s, %s, median of %d runs after one warm-up\n", config_name(m.config()).c_str(),
                  device_summary(ro).c_str(), ro.bf16 ? "bf16 GEMMs" : ro.tf32 ? "TF32 convolutions" : "fp32", reps);
     if (ro.device == DeviceKind::cpu) {
         // The vector units' limit on this machine now (never a constant: CPUs differ), to read the

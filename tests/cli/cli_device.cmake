@@ -27,6 +27,15 @@ expect(2 "${bad}" info --device bogus)
 expect(2 "got 'GPU'" bench --device GPU)
 expect(2 "--tf32 is for --device cuda" bench --tf32)
 expect(2 "--winograd runs fp32 convolutions; it cannot be combined with --bf16" bench --winograd --bf16)
+# salt bench takes the model options of salt train / salt info: a name that is not compiled is a
+# usage error listing what is; a compiled one runs (a small one here: ResNet-34, output stride 16).
+expect(2 "unknown encoder 'resnet19'" bench --encoder resnet19)
+expect(2 "not compiled|no compiled" bench --size 101 --output-stride 8 --decoder deeplabv3plus --classifier on --rates 2,4,6)
+execute_process(COMMAND ${SALT} bench --encoder resnet34 --classifier off --batch 2 --reps 1 --threads 1
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "training step" OR NOT err MATCHES "1 channel, 128x128, output stride 16, resnet34,")
+  message(FATAL_ERROR "salt bench --encoder resnet34 --classifier off: exit ${rc}\nstdout: ${out}\nstderr: ${err}")
+endif()
 expect(2 "--winograd runs fp32 convolutions" train --out ${TMP}/run --winograd --bf16)
 
 if(CUDA)
