@@ -65,22 +65,9 @@ int cmd_eval(int argc, char** argv) {
     const std::string part = a.get("split");
     if (part != "val" && part != "test" && part != "all") throw UsageError("--split must be val, test or all");
     const RunOptions ro = run_options(a);
-    const bool blob = is_embedded_blob(a.get("weights"));
-    std::optional<io::SafetensorsFile> weights;
-    std::optional<EmbeddedBlob> embedded_blob;
-    const CompiledModel* model = nullptr;
-    try {
-        if (blob) {
-            if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
-            embedded_blob = read_embedded_blob(a.get("weights"));
-            model = &find_compiled_model(embedded_blob->config, DeviceKind::cpu);
-        } else {
-            weights = io::SafetensorsFile::read(a.get("weights"));
-            model = &model_for_weights(*weights, ro.device);
-        }
-    } catch (const std::invalid_argument& e) {
-        throw io::IoError(a.get("weights"), e.what());
-    }
+    WeightsOrBlob w = read_weights_or_blob(a, ro);
+    const bool blob = w.blob.has_value();
+    const CompiledModel* model = w.model;
     check_device(ro);
     data::TgsOptions to;
     to.root = a.get("data");
@@ -105,22 +92,20 @@ int cmd_eval(int argc, char** argv) {
         images.push_back(&ds.samples[i].image);
         if (depth) depths.push_back(ds.samples[i].depth);
     }
-    const bool classifier = model->config().classification_head;
-    const auto post = blob ? apply_postprocess_options(a, embedded_blob->post, classifier) : postprocess_from(a, *weights, classifier);
+    const train::PostProcess& post = w.post;
     const bool tty = !a.has("json") && !a.has("quiet") && isatty(fileno(stderr)) != 0;  // no \r counter in JSON runs or log files
     auto progress = [&](std::size_t done) {
         if (tty) std::fprintf(stderr, "\rsalt eval: %zu/%zu images", done, images.size());
     };
     std::vector<std::vector<std::uint8_t>> masks;
     if (blob) {
-        set_embedded_post(*embedded_blob, post);
         try {
-            masks = model->embedded_segment(embedded_blob->bytes, images, progress, nullptr, ro.threads);
+            masks = model->embedded_segment(w.blob->bytes, images, progress, nullptr, ro.threads);
         } catch (const std::invalid_argument& e) {
             throw io::IoError(a.get("weights"), e.what());
         }
     } else {
-        const auto pred = model->predict(*weights, images, depths, post.tta, progress, ro);
+        const auto pred = model->predict(*w.weights, images, depths, post.tta, progress, ro);
         for (std::size_t k = 0; k < idx.size(); ++k)
             masks.push_back(train::postprocessed_mask(pred.logits[k], post,
                                                       pred.image_probability.empty() ? 1.0 : pred.image_probability[k]));

@@ -52,25 +52,10 @@ int cmd_predict(int argc, char** argv) {
     namespace fs = std::filesystem;
     const RunOptions ro = run_options(a);
 
-    const bool blob = is_embedded_blob(a.get("weights"));
-    std::optional<io::SafetensorsFile> weights;
-    std::optional<EmbeddedBlob> embedded_blob;
-    const CompiledModel* model = nullptr;
-    try {
-        if (blob) {
-            if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
-            embedded_blob = read_embedded_blob(a.get("weights"));
-            model = &find_compiled_model(embedded_blob->config, DeviceKind::cpu);
-        } else {
-            weights = io::SafetensorsFile::read(a.get("weights"));
-            model = &model_for_weights(*weights, ro.device);
-        }
-    } catch (const std::invalid_argument& e) {
-        throw io::IoError(a.get("weights"), e.what());
-    }
-    const bool classifier = model->config().classification_head;
-    const auto post = blob ? apply_postprocess_options(a, embedded_blob->post, classifier) : postprocess_from(a, *weights, classifier);
-    if (blob) set_embedded_post(*embedded_blob, post);
+    WeightsOrBlob w = read_weights_or_blob(a, ro);
+    const bool blob = w.blob.has_value();
+    const CompiledModel* model = w.model;
+    const train::PostProcess post = w.post;
     check_device(ro);
     const fs::path in_dir = a.get("images"), out_dir = a.get("out");
     data::detail::check_readable_dir(in_dir);
@@ -128,12 +113,12 @@ int cmd_predict(int argc, char** argv) {
         std::vector<std::vector<std::uint8_t>> embedded_masks;
         if (blob) {
             try {
-                embedded_masks = model->embedded_segment(embedded_blob->bytes, ptrs, progress, nullptr, ro.threads);
+                embedded_masks = model->embedded_segment(w.blob->bytes, ptrs, progress, nullptr, ro.threads);
             } catch (const std::invalid_argument& e) {
                 throw io::IoError(a.get("weights"), e.what());
             }
         } else {
-            pred = model->predict(*weights, ptrs, depths, post.tta, progress, ro);
+            pred = model->predict(*w.weights, ptrs, depths, post.tta, progress, ro);
         }
         for (std::size_t k = 0; k < count; ++k) {
             const auto& img = images[k];

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "compiled_model.hpp"
+#include "model_options.hpp"
 #include "salt/embedded/deeplabv3.hpp"
 #include "salt/io/error.hpp"
 #include "salt/io/file.hpp"
@@ -62,6 +66,41 @@ inline void set_embedded_post(EmbeddedBlob& b, const train::PostProcess& p) {
     const std::uint32_t area = std::uint32_t(p.min_area), tta = p.tta ? 1u : 0u;
     std::memcpy(b.bytes.data() + 4 * f::min_area, &area, 4);
     std::memcpy(b.bytes.data() + 4 * f::tta, &tta, 4);
+}
+
+// What --weights named for a command that runs a model (salt eval, salt predict): trained weights, or
+// an embedded blob (then run on the CPU by the embedded path), the compiled model for either, and the
+// post-processing (the saved one, edited by the command's options; for a blob, written into its header).
+struct WeightsOrBlob {
+    std::optional<io::SafetensorsFile> weights;
+    std::optional<EmbeddedBlob> blob;
+    const CompiledModel* model = nullptr;
+    train::PostProcess post;
+};
+
+inline WeightsOrBlob read_weights_or_blob(const Args& a, const RunOptions& ro) {
+    WeightsOrBlob w;
+    const std::string path = a.get("weights");
+    try {
+        if (is_embedded_blob(path)) {
+            if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
+            w.blob = read_embedded_blob(path);
+            w.model = &find_compiled_model(w.blob->config, DeviceKind::cpu);
+        } else {
+            w.weights = io::SafetensorsFile::read(path);
+            w.model = &model_for_weights(*w.weights, ro.device);
+        }
+    } catch (const std::invalid_argument& e) {
+        throw io::IoError(path, e.what());
+    }
+    const bool classifier = w.model->config().classification_head;
+    if (w.blob) {
+        w.post = apply_postprocess_options(a, w.blob->post, classifier);
+        set_embedded_post(*w.blob, w.post);
+    } else {
+        w.post = postprocess_from(a, *w.weights, classifier);
+    }
+    return w;
 }
 
 }  // namespace salt::cli
