@@ -99,11 +99,7 @@ int cmd_eval(int argc, char** argv) {
     };
     std::vector<std::vector<std::uint8_t>> masks;
     if (blob) {
-        try {
-            masks = model->embedded_segment(w.blob->bytes, images, progress, nullptr, ro.threads);
-        } catch (const std::invalid_argument& e) {
-            throw io::IoError(a.get("weights"), e.what());
-        }
+        masks = w.blob_masks(images, progress, ro.threads);
     } else {
         const auto pred = model->predict(*w.weights, images, depths, post.tta, progress, ro);
         for (std::size_t k = 0; k < idx.size(); ++k)

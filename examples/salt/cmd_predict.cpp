@@ -112,11 +112,7 @@ int cmd_predict(int argc, char** argv) {
         Predictions pred;
         std::vector<std::vector<std::uint8_t>> embedded_masks;
         if (blob) {
-            try {
-                embedded_masks = model->embedded_segment(w.blob->bytes, ptrs, progress, nullptr, ro.threads);
-            } catch (const std::invalid_argument& e) {
-                throw io::IoError(a.get("weights"), e.what());
-            }
+            embedded_masks = w.blob_masks(ptrs, progress, ro.threads);
         } else {
             pred = model->predict(*w.weights, ptrs, depths, post.tta, progress, ro);
         }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <functional>
 #include <optional>
 
 #include "compiled_model.hpp"
@@ -76,11 +77,23 @@ struct WeightsOrBlob {
     std::optional<EmbeddedBlob> blob;
     const CompiledModel* model = nullptr;
     train::PostProcess post;
+    std::string path;  // --weights, for messages
+
+    // The blob's masks of `images` by the embedded path on `threads` threads; its errors name the file.
+    std::vector<std::vector<std::uint8_t>> blob_masks(const std::vector<const io::Image8*>& images,
+                                                      const std::function<void(std::size_t)>& progress, int threads) const {
+        try {
+            return model->embedded_segment(blob->bytes, images, progress, nullptr, threads);
+        } catch (const std::invalid_argument& e) {
+            throw io::IoError(path, e.what());
+        }
+    }
 };
 
 inline WeightsOrBlob read_weights_or_blob(const Args& a, const RunOptions& ro) {
     WeightsOrBlob w;
     const std::string path = a.get("weights");
+    w.path = path;
     try {
         if (is_embedded_blob(path)) {
             if (ro.device != DeviceKind::cpu) throw UsageError("an embedded blob runs on the CPU (its own path); omit --device");
